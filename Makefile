@@ -1,0 +1,108 @@
+# crmsync - one non-recursive GNU Makefile (STYLE.md 2.11).
+#
+#   make            build ./crmsync (build/)
+#   make check      install missing packages, build with -Werror, run every test
+#   make asan       ASan+UBSan build in build-asan/, full test run
+#   make valgrind   -O0 build in build-vg/, unit tests under valgrind
+#   make demo       install missing packages, build, run the demo
+#   make format / format-check / check-symbols / banned / clean
+
+PKGS := libetpan libcurl libical sqlite3 libxml-2.0 gnutls libidn2
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Debian's libetpan.pc leaks a dpkg -specs= flag that forces a non-PIE link.
+PKG_LIBS := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+
+CC ?= cc
+BUILD ?= build
+OPT ?= -O2 -g
+WERROR ?= 1
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wold-style-definition -Wformat=2 -Wcast-qual -Wvla -Wundef -Wwrite-strings \
+	-Wpointer-arith -Wimplicit-fallthrough -fno-common
+ifeq ($(shell $(CC) -v 2>&1 | grep -c 'gcc version'),1)
+WARN += -Wformat-signedness
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+SAN ?=
+CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) $(SAN) \
+	-I. $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+LIB_DIRS := core parsers store match sync reports cli
+LIB_SRC := $(filter-out cli/main.c,$(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/cli/main.o
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIBA := $(BUILD)/libcrmsync.a
+
+.PHONY: all check test unit asan valgrind demo format format-check check-symbols banned clean deps
+
+all: crmsync
+
+crmsync: $(BUILD)/crmsync
+	@if [ "$(BUILD)" = build ]; then cp $(BUILD)/crmsync crmsync; fi
+
+$(BUILD)/crmsync: $(MAIN_OBJ) $(LIBA)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(MAIN_OBJ) $(LIBA) $(LIBS)
+
+# rm first, so an object whose source was deleted does not survive in the archive.
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+# The binaries a test run needs, without the dependency check.
+unit: $(BUILD)/crmsync $(TEST_BIN)
+
+test: unit
+	@CRMSYNC_BIN=$(BUILD)/crmsync TEST_BIN_DIR=$(BUILD)/tests VALGRIND="$(VALGRIND)" \
+		sh tests/run-all.sh
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build-asan CC=clang OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+
+valgrind: deps
+	@$(MAKE) --no-print-directory test BUILD=build-vg OPT="-O0 -g" \
+		VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/crmsync
+	@sh scripts/demo.sh $(BUILD)/crmsync
+
+SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch])
+format:
+	clang-format -i $(SRC_ALL)
+
+format-check:
+	clang-format --dry-run -Werror $(SRC_ALL)
+
+# Our exported symbols must not collide with anything the libraries export.
+check-symbols: $(LIBA)
+	@sh scripts/check-symbols.sh $(LIBA)
+
+banned:
+	@! grep -nE '\b(strcpy|strcat|v?sprintf|gets|strtok|atoi|atol|strncpy|sscanf)[[:space:]]*\(' \
+		$(wildcard $(addsuffix /*.c,$(LIB_DIRS))) cli/main.c
+
+clean:
+	rm -rf build build-asan build-vg build-fuzz crmsync
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
