@@ -84,7 +84,8 @@ static void log_vwrite(const char *level, const char *fmt, va_list ap, const cha
 		fprintf(stderr, "%s %s crmsync: %s%s%s\n", ts, level, clean, suffix ? ": " : "",
 			suffix ? suffix : "");
 	} else {
-		fprintf(stderr, "crmsync: %s%s%s\n", clean, suffix ? ": " : "", suffix ? suffix : "");
+		fprintf(stderr, "crmsync: %s%s%s\n", clean, suffix ? ": " : "",
+			suffix ? suffix : "");
 	}
 	free(clean);
 	free(msg);

@@ -39,20 +39,20 @@ void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Arguments are not evaluated unless the level is enabled. */
-#define log_info(...)                                                                              \
-	do {                                                                                       \
-		if (log_level >= LOG_LVL_INFO)                                                     \
-			log_msg(LOG_LVL_INFO, __VA_ARGS__);                                        \
+#define log_info(...)                                       \
+	do {                                                \
+		if (log_level >= LOG_LVL_INFO)              \
+			log_msg(LOG_LVL_INFO, __VA_ARGS__); \
 	} while (0)
-#define log_verbose(...)                                                                           \
-	do {                                                                                       \
-		if (log_level >= LOG_LVL_VERBOSE)                                                  \
-			log_msg(LOG_LVL_VERBOSE, __VA_ARGS__);                                     \
+#define log_verbose(...)                                       \
+	do {                                                   \
+		if (log_level >= LOG_LVL_VERBOSE)              \
+			log_msg(LOG_LVL_VERBOSE, __VA_ARGS__); \
 	} while (0)
-#define log_debug(...)                                                                             \
-	do {                                                                                       \
-		if (log_level >= LOG_LVL_DEBUG)                                                    \
-			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                                       \
+#define log_debug(...)                                       \
+	do {                                                 \
+		if (log_level >= LOG_LVL_DEBUG)              \
+			log_msg(LOG_LVL_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 #endif

@@ -19,9 +19,9 @@ trap 'rm -f "$out"' EXIT
 
 tally() { # name, exit code
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-	p=$(echo "$line" | sed -nE 's/.* ?([0-9]+) passed.*/\1/p')
-	f=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
-	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	p=$(echo "$line" | sed -nE 's/^(.*[^0-9])?([0-9]+) passed.*/\2/p')
+	f=$(echo "$line" | sed -nE 's/^(.*[^0-9])?([0-9]+) failed.*/\2/p')
+	s=$(echo "$line" | sed -nE 's/^(.*[^0-9])?([0-9]+) skipped.*/\2/p')
 	p=${p:-0} f=${f:-0} s=${s:-0}
 	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "$1: exited $2 without reporting a failure" >&2

@@ -1,0 +1,51 @@
+/* cli/cli.h - what the subcommands of the crmsync program share.
+ *
+ * main.c parses the global options, then calls one cmd_* function with the
+ * subcommand's own argv (argv[0] is the subcommand's name). Each command
+ * returns the process exit code (SPEC §2): 0 success, 1 some accounts
+ * failed, 2 usage or config error, 3 sync lock held, 4 database error.
+ */
+#ifndef CLI_CLI_H
+#define CLI_CLI_H
+
+#include <stdint.h>
+
+struct config;
+struct store;
+struct err;
+
+enum {
+	EXIT_OK = 0,
+	EXIT_PARTIAL = 1,
+	EXIT_USAGE = 2,
+	EXIT_LOCKED = 3,
+	EXIT_DB = 4,
+};
+
+struct cli {
+	const char *config_path; /* -c, $CRMSYNC_CONFIG or the default */
+	int config_explicit;	 /* the path was asked for, so it must exist */
+	const char *db_path;	 /* -d, or NULL for the config's */
+	struct config *cfg;	 /* owned; loaded by cli_config() */
+	int64_t now;		 /* the command's clock (CRMSYNC_NOW overrides, for tests) */
+};
+
+/* Loads the config once (a missing default file means the defaults).
+ * Prints the error and returns NULL on failure. */
+const struct config *cli_config(struct cli *c);
+/* Opens the database (creating and migrating it); prints the error and
+ * returns NULL on failure, setting *exit_out. */
+struct store *cli_store(struct cli *c, int flags, int *exit_out);
+/* Prints "crmsync: msg" for err and returns its exit code. */
+int cli_fail(const struct err *err);
+/* Prints a usage error with a hint to --help; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when argv has -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_activities(struct cli *c, int argc, char **argv);
+int cmd_check_config(struct cli *c, int argc, char **argv);
+
+#endif

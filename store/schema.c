@@ -1,0 +1,231 @@
+/* store/schema.c - the database schema and its migrations.
+ *
+ * The schema version lives in PRAGMA user_version. Each entry of
+ * schema_migrations[] takes the database from version i to i + 1 and runs
+ * in its own transaction together with the version bump, so an interrupted
+ * migration leaves the previous version intact. Never edit a released
+ * migration: append a new one.
+ *
+ * The SQL is kept portable where that costs nothing (INTEGER/TEXT columns,
+ * explicit CHECKs instead of SQLite-only types) so a PostgreSQL backend can
+ * follow behind the same store.h API. All times are UTC seconds since the
+ * epoch; money is an integer count of the currency's minor units.
+ */
+#include "store/schema.h"
+
+#include <stddef.h>
+
+static const char *const schema_v1[] = {
+	/* Team members: mailbox and calendar owners. */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE," /* canonical key */
+	"  email_written TEXT NOT NULL,"
+	"  name TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
+	/* Every address of a user (the primary one and its aliases). */
+	"CREATE TABLE user_emails ("
+	"  address TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  written TEXT NOT NULL);",
+	"CREATE INDEX user_emails_user ON user_emails(user_id);",
+	"CREATE TABLE companies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  domain TEXT NOT NULL UNIQUE," /* the natural key, canonical */
+	"  name TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
+	/* All domains of a company, the key domain included. */
+	"CREATE TABLE company_domains ("
+	"  domain TEXT PRIMARY KEY,"
+	"  company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE);",
+	"CREATE INDEX company_domains_company ON company_domains(company_id);",
+	"CREATE TABLE contacts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE," /* primary address, canonical: the natural key */
+	"  name TEXT,"
+	"  company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,"
+	"  lead_source TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
+	"CREATE INDEX contacts_company ON contacts(company_id);",
+	"CREATE INDEX contacts_created ON contacts(created_at);",
+	"CREATE TABLE contact_emails ("
+	"  address TEXT PRIMARY KEY," /* canonical key, unique across contacts */
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  written TEXT NOT NULL);",
+	"CREATE INDEX contact_emails_contact ON contact_emails(contact_id);",
+	"CREATE TABLE stages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE," /* the id column of the import */
+	"  name TEXT NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  probability INTEGER CHECK (probability BETWEEN 0 AND 100),"
+	"  updated_at INTEGER NOT NULL);",
+	"CREATE TABLE deals ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE," /* the id column of the import */
+	"  name TEXT NOT NULL,"
+	"  company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,"
+	"  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	"  value_minor INTEGER,"
+	"  currency TEXT NOT NULL DEFAULT 'EUR',"
+	"  stage_id INTEGER NOT NULL REFERENCES stages(id),"
+	"  status TEXT NOT NULL CHECK (status IN ('open','won','lost')),"
+	"  lead_source TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  closed_at INTEGER,"
+	"  expected_close INTEGER,"
+	"  updated_at INTEGER NOT NULL);",
+	"CREATE INDEX deals_company ON deals(company_id, status);",
+	"CREATE INDEX deals_status ON deals(status, expected_close);",
+	"CREATE INDEX deals_created ON deals(created_at);",
+	"CREATE TABLE deal_contacts ("
+	"  deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (deal_id, contact_id));",
+	"CREATE INDEX deal_contacts_contact ON deal_contacts(contact_id);",
+	"CREATE TABLE stage_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,"
+	"  stage_id INTEGER NOT NULL REFERENCES stages(id),"
+	"  entered_at INTEGER NOT NULL);",
+	"CREATE INDEX stage_history_deal ON stage_history(deal_id, entered_at);",
+	/* Logged activities. source_key identifies the item across mailboxes
+	 * and calendars (SPEC §5.3). */
+	"CREATE TABLE activities ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('email','meeting','call','note')),"
+	"  direction TEXT NOT NULL CHECK (direction IN ('inbound','outbound','internal')),"
+	"  status TEXT NOT NULL DEFAULT 'logged' CHECK (status IN"
+	"    ('logged','scheduled','held','cancelled','declined')),"
+	"  occurred_at INTEGER NOT NULL,"
+	"  ended_at INTEGER,"
+	"  subject TEXT,"
+	"  snippet TEXT,"
+	"  thread_key TEXT,"
+	"  source_key TEXT NOT NULL UNIQUE,"
+	"  ambiguous INTEGER NOT NULL DEFAULT 0,"
+	"  removed INTEGER NOT NULL DEFAULT 0," /* seen in no mailbox any more */
+	"  first_seen_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
+	"CREATE INDEX activities_occurred ON activities(occurred_at);",
+	"CREATE INDEX activities_thread ON activities(thread_key);",
+	"CREATE TABLE activity_owners ("
+	"  activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (activity_id, user_id));",
+	"CREATE INDEX activity_owners_user ON activity_owners(user_id, activity_id);",
+	"CREATE TABLE participants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,"
+	"  address TEXT NOT NULL,"  /* as written */
+	"  addr_key TEXT NOT NULL," /* canonical */
+	"  name TEXT,"
+	"  role TEXT NOT NULL CHECK (role IN"
+	"    ('from','sender','reply-to','to','cc','bcc','organizer','attendee')),"
+	"  partstat TEXT,"
+	"  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+	"  UNIQUE (activity_id, addr_key, role));",
+	"CREATE INDEX participants_addr ON participants(addr_key);",
+	"CREATE INDEX participants_contact ON participants(contact_id);",
+	"CREATE TABLE activity_links ("
+	"  activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL CHECK (type IN ('contact','company','deal')),"
+	"  target_id INTEGER NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (activity_id, type, target_id));",
+	"CREATE INDEX activity_links_target ON activity_links(type, target_id);",
+	/* Candidate deals of an ambiguous activity (SPEC §5.4 rule 7). */
+	"CREATE TABLE deal_candidates ("
+	"  activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,"
+	"  deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (activity_id, deal_id));",
+	/* Every fetched message or calendar occurrence and what was decided.
+	 * Skipped items keep no subject or body. */
+	"CREATE TABLE item_outcomes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account TEXT NOT NULL,"
+	"  container TEXT NOT NULL," /* folder or calendar href */
+	"  item_ref TEXT NOT NULL,"  /* UIDVALIDITY:UID or href[#RECURRENCE-ID] */
+	"  identity TEXT,"	     /* the source_key it maps to */
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('logged','skipped','error')),"
+	"  reason TEXT,"
+	"  evidence TEXT,"
+	"  activity_id INTEGER REFERENCES activities(id) ON DELETE SET NULL,"
+	"  decided_at INTEGER NOT NULL,"
+	"  removed_at INTEGER,"
+	"  UNIQUE (account, container, item_ref));",
+	"CREATE INDEX item_outcomes_identity ON item_outcomes(identity);",
+	"CREATE INDEX item_outcomes_activity ON item_outcomes(activity_id);",
+	/* Per IMAP folder and per calendar. */
+	"CREATE TABLE sync_state ("
+	"  account TEXT NOT NULL,"
+	"  container TEXT NOT NULL,"
+	"  uidvalidity INTEGER,"
+	"  last_uid INTEGER,"
+	"  uidnext INTEGER,"
+	"  messages INTEGER,"
+	"  highestmodseq INTEGER,"
+	"  sync_token TEXT,"
+	"  ctag TEXT,"
+	"  resets INTEGER NOT NULL DEFAULT 0,"
+	"  last_full_scan INTEGER,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, container));",
+	"CREATE TABLE calendar_items ("
+	"  account TEXT NOT NULL,"
+	"  calendar TEXT NOT NULL,"
+	"  href TEXT NOT NULL,"
+	"  etag TEXT,"
+	"  uid TEXT,"
+	"  PRIMARY KEY (account, calendar, href));",
+	"CREATE TABLE sync_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  outcome TEXT," /* ok, failed, interrupted */
+	"  error_class TEXT,"
+	"  error_text TEXT,"
+	"  fetched INTEGER NOT NULL DEFAULT 0,"
+	"  logged INTEGER NOT NULL DEFAULT 0,"
+	"  skipped INTEGER NOT NULL DEFAULT 0,"
+	"  errors INTEGER NOT NULL DEFAULT 0);",
+	"CREATE INDEX sync_runs_account ON sync_runs(account, started_at);",
+	"CREATE TABLE sync_run_skips ("
+	"  run_id INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,"
+	"  reason TEXT NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, reason));",
+	"CREATE TABLE parse_errors ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account TEXT NOT NULL,"
+	"  container TEXT NOT NULL,"
+	"  item_ref TEXT NOT NULL,"
+	"  what TEXT NOT NULL,"
+	"  occurred_at INTEGER NOT NULL,"
+	"  resolved_at INTEGER,"
+	"  UNIQUE (account, container, item_ref));",
+	/* Privacy: addresses and domains forgotten by `crmsync purge`. */
+	"CREATE TABLE purges ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('address','domain')),"
+	"  value TEXT NOT NULL,"
+	"  purged_at INTEGER NOT NULL,"
+	"  participants INTEGER NOT NULL DEFAULT 0,"
+	"  activities INTEGER NOT NULL DEFAULT 0);",
+	"CREATE TABLE ignored ("
+	"  pattern TEXT PRIMARY KEY,"
+	"  source TEXT NOT NULL," /* purge, or config */
+	"  added_at INTEGER NOT NULL);",
+	NULL,
+};
+
+const struct schema_migration schema_migrations[] = {
+	{1, "initial schema", schema_v1},
+};
+
+const int schema_nmigrations = (int)(sizeof schema_migrations / sizeof schema_migrations[0]);

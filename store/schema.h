@@ -1,0 +1,14 @@
+/* store/schema.h - the list of schema migrations (internal to store/). */
+#ifndef STORE_SCHEMA_H
+#define STORE_SCHEMA_H
+
+struct schema_migration {
+	int version; /* user_version after this step */
+	const char *what;
+	const char *const *sql; /* statements, NULL-terminated */
+};
+
+extern const struct schema_migration schema_migrations[];
+extern const int schema_nmigrations;
+
+#endif

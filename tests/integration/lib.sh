@@ -1,0 +1,64 @@
+# tests/integration/lib.sh - helpers for the shell integration tests.
+# Source it; it sets $BIN (the program under test, run under $VALGRIND when
+# set), a private $T directory removed at exit, and ok/fail/skip counters.
+# Each script ends with t_done, which prints "NAME: N passed, N failed".
+set -u
+: "${CRMSYNC_BIN:?CRMSYNC_BIN must name the crmsync binary}"
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+T=$(mktemp -d /tmp/crmsync-it-XXXXXX)
+chmod 755 "$T"
+trap 't_cleanup' EXIT
+t_pass=0 t_fail=0 t_skip=0
+
+t_cleanup() {
+	for f in ${T_CLEANUP_HOOKS:-}; do "$f"; done
+	rm -rf "$T"
+}
+
+# crm ARGS...: runs crmsync; stdout to $T/out, stderr to $T/err, $rc set.
+crm() {
+	${VALGRIND:-} "$CRMSYNC_BIN" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+}
+
+ok() { t_pass=$((t_pass + 1)); }
+fail() {
+	t_fail=$((t_fail + 1))
+	echo "FAIL: $*" >&2
+	if [ -s "$T/err" ]; then sed 's/^/  stderr: /' "$T/err" | head -5 >&2; fi
+}
+skip() {
+	t_skip=$((t_skip + 1))
+	echo "SKIP: $*" >&2
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	d=$1
+	shift
+	if "$@"; then ok; else fail "$d"; fi
+}
+
+expect_rc() { # want description
+	if [ "$rc" -eq "$1" ]; then ok; else fail "$2: exit $rc, want $1"; fi
+}
+
+expect_err() { # pattern description
+	if grep -qF -- "$1" "$T/err"; then ok; else fail "$2: stderr lacks '$1'"; fi
+}
+
+expect_out() { # pattern description
+	if grep -qF -- "$1" "$T/out"; then ok; else fail "$2: stdout lacks '$1'"; fi
+}
+
+# q DB SQL: one value from the database.
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+
+t_done() {
+	if [ "$t_skip" -gt 0 ]; then
+		echo "$1: $t_pass passed, $t_fail failed, $t_skip skipped"
+	else
+		echo "$1: $t_pass passed, $t_fail failed"
+	fi
+	[ "$t_fail" -eq 0 ]
+}

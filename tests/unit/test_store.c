@@ -1,0 +1,375 @@
+/* tests/unit/test_store.c - the store against real SQLite: migrations, file
+ * modes, busy handling, CRM upserts (idempotency, conflicts, stage history)
+ * and the activity query with its filters. */
+#include "core/err.h"
+#include "store/store.h"
+#include "t.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[] = "/tmp/crmsync-test-store-XXXXXX";
+
+static char *tpath(const char *name)
+{
+	static char p[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof p[i], "%s/%s", tmpdir, name);
+	return p[i];
+}
+
+static void test_open_modes(void)
+{
+	struct store *st;
+	struct stat sb;
+	struct err err;
+
+	err_init(&err);
+	st = store_open(tpath("new/dir/crm.db"), 0, &err);
+	T_OK(st != NULL);
+	T_INTEQ(store_schema_version(st), store_schema_latest());
+	store_close(&st);
+	T_OK(st == NULL);
+	T_OK(stat(tpath("new/dir/crm.db"), &sb) == 0);
+	T_INTEQ(sb.st_mode & 0777, 0600);
+	T_OK(stat(tpath("new/dir"), &sb) == 0);
+	T_INTEQ(sb.st_mode & 0777, 0700);
+	T_OK(stat(tpath("new"), &sb) == 0);
+	T_INTEQ(sb.st_mode & 0777, 0700);
+	/* The WAL file gets the database's mode, whatever the umask. */
+	umask(022);
+	err_init(&err);
+	st = store_open(tpath("new/dir/crm.db"), 0, &err);
+	T_OK(st != NULL);
+	T_OK(store_begin(st, &err) == 0 && store_commit(st, &err) == 0);
+	T_OK(stat(tpath("new/dir/crm.db-wal"), &sb) == 0);
+	T_INTEQ(sb.st_mode & 0777, 0600);
+	store_close(&st);
+	umask(077);
+}
+
+static void test_migrate_empty_file(void)
+{
+	struct store *st;
+	struct err err;
+	FILE *fp = fopen(tpath("empty.db"), "w");
+
+	T_OK(fp != NULL);
+	fclose(fp);
+	err_init(&err);
+	st = store_open(tpath("empty.db"), 0, &err);
+	T_OK(st != NULL);
+	T_INTEQ(store_schema_version(st), store_schema_latest());
+	store_close(&st);
+	/* Opening again is a no-op migration. */
+	st = store_open(tpath("empty.db"), STORE_READONLY, &err);
+	T_OK(st != NULL);
+	store_close(&st);
+}
+
+static void test_refusals(void)
+{
+	struct store *st;
+	struct err err;
+
+	err_init(&err);
+	T_OK(store_open(tpath("missing.db"), STORE_NOCREATE, &err) == NULL);
+	T_OK(strstr(err.msg, "does not exist") != NULL);
+	err_init(&err);
+	st = store_open(tpath("future.db"), 0, &err);
+	T_OK(st != NULL && store_exec_script(st, "PRAGMA user_version = 999", &err) == 0);
+	store_close(&st);
+	err_init(&err);
+	T_OK(store_open(tpath("future.db"), 0, &err) == NULL);
+	T_INTEQ(err.kind, ERR_DB);
+	T_OK(strstr(err.msg, "newer than this crmsync") != NULL);
+	/* A file that is not a database. */
+	FILE *fp = fopen(tpath("junk.db"), "w");
+	fputs("this is not a database, it is a text file of sufficient length to be read\n", fp);
+	fclose(fp);
+	err_init(&err);
+	T_OK(store_open(tpath("junk.db"), 0, &err) == NULL);
+	T_INTEQ(err.kind, ERR_DB);
+}
+
+static void test_busy(void)
+{
+	struct store *a, *b;
+	struct err err;
+
+	err_init(&err);
+	a = store_open(tpath("busy.db"), 0, &err);
+	b = store_open(tpath("busy.db"), 0, &err);
+	T_OK(a != NULL && b != NULL);
+	store_set_busy_timeout(b, 50);
+	T_OK(store_begin(a, &err) == 0);
+	T_OK(store_begin(b, &err) == -1);
+	T_INTEQ(err.kind, ERR_TEMP);
+	store_rollback(a);
+	err_init(&err);
+	T_OK(store_begin(b, &err) == 0);
+	store_rollback(b);
+	store_close(&a);
+	store_close(&b);
+}
+
+static void test_users(struct store *st)
+{
+	const char *aliases[] = {"al@x.example"};
+	struct store_user u = {"alice@x.example", "Alice@X.example", "Alice", 1,
+			       {aliases, 1, 1},	  {aliases, 1, 1}};
+	struct store_user v = {"bob@x.example", "bob@x.example", NULL, 0,
+			       {aliases, 1, 1}, {aliases, 1, 1}};
+	enum store_change ch;
+	struct err err;
+
+	err_init(&err);
+	T_OK(store_user_upsert(st, &u, 100, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_ADDED);
+	T_OK(store_user_upsert(st, &u, 200, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_UNCHANGED);
+	u.name = "Alice M.";
+	T_OK(store_user_upsert(st, &u, 300, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_UPDATED);
+	T_INTEQ(store_user_exists(st, "al@x.example", &err), 1);
+	T_INTEQ(store_user_exists(st, "nobody@x.example", &err), 0);
+	/* Bob may not take Alice's alias. */
+	T_OK(store_user_upsert(st, &v, 300, &ch, &err) == -1);
+	T_INTEQ(err.kind, ERR_USAGE);
+	T_STREQ(err.msg, "address 'al@x.example' already belongs to 'alice@x.example'");
+}
+
+static void test_companies_contacts(struct store *st)
+{
+	const char *doms[] = {"acme-corp.example"};
+	const char *more[] = {"w2@acme.example"};
+	struct store_company c = {"acme.example", "Acme", {doms, 1, 1}};
+	struct store_company g = {"globex.example", "Globex", {doms, 1, 1}};
+	struct store_contact k = {"w@acme.example",
+				  "w@acme.example",
+				  "Wile",
+				  1,
+				  "acme-corp.example",
+				  1,
+				  "webinar",
+				  1,
+				  1000,
+				  {more, 1, 1},
+				  {more, 1, 1}};
+	struct store_contact k2 = k;
+	enum store_change ch;
+	struct err err;
+
+	err_init(&err);
+	T_OK(store_company_upsert(st, &c, 100, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_ADDED);
+	T_OK(store_company_upsert(st, &c, 100, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_UNCHANGED);
+	T_OK(store_company_upsert(st, &g, 100, &ch, &err) == -1);
+	T_STREQ(err.msg, "domain 'acme-corp.example' already belongs to 'acme.example'");
+	err_init(&err);
+	T_OK(store_contact_upsert(st, &k, 100, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_ADDED);
+	T_OK(store_contact_upsert(st, &k, 200, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_UNCHANGED);
+	/* An absent column keeps the stored value. */
+	k2.has_name = 0;
+	k2.name = NULL;
+	k2.created_at = STORE_NO_TIME;
+	T_OK(store_contact_upsert(st, &k2, 300, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_UNCHANGED);
+	/* Another contact cannot take w2@. */
+	k2.email = "x@acme.example";
+	T_OK(store_contact_upsert(st, &k2, 300, &ch, &err) == -1);
+	T_STREQ(err.msg, "address 'w2@acme.example' already belongs to 'w@acme.example'");
+	err_init(&err);
+	k2.email = "y@acme.example";
+	k2.emails.present = 0;
+	k2.company_domain = "nowhere.example";
+	T_OK(store_contact_upsert(st, &k2, 300, &ch, &err) == -1);
+	T_STREQ(err.msg, "company 'nowhere.example' is not imported (import companies first)");
+}
+
+static int64_t count_history(struct store *st)
+{
+	struct store_counts n;
+	struct err err;
+
+	err_init(&err);
+	store_counts(st, &n, &err);
+	return n.stage_history;
+}
+
+static void test_stages_deals(struct store *st)
+{
+	struct store_stage s1 = {"lead", "Lead", 1, 10, 1}, s2 = {"won", "Won", 2, -1, 0};
+	const char *people[] = {"w2@acme.example"};
+	struct store_deal d = {0};
+	enum store_change ch;
+	struct err err;
+
+	err_init(&err);
+	T_OK(store_stage_upsert(st, &s1, 1, &ch, &err) == 0 && ch == STORE_ADDED);
+	T_OK(store_stage_upsert(st, &s2, 1, &ch, &err) == 0 && ch == STORE_ADDED);
+	T_OK(store_stage_upsert(st, &s1, 2, &ch, &err) == 0 && ch == STORE_UNCHANGED);
+	s1.probability = 15;
+	T_OK(store_stage_upsert(st, &s1, 2, &ch, &err) == 0 && ch == STORE_UPDATED);
+	d.key = "D1";
+	d.name = "Anvils";
+	d.stage_key = "lead";
+	d.status = "open";
+	d.has_value = 1;
+	d.value_minor = 125000;
+	d.created_at = 1000;
+	d.stage_changed_at = STORE_NO_TIME;
+	d.contacts = (struct store_strlist){people, 1, 1};
+	T_OK(store_deal_upsert(st, &d, 5000, &ch, &err) == 0 && ch == STORE_ADDED);
+	T_INTEQ(count_history(st), 1);
+	T_OK(store_deal_upsert(st, &d, 6000, &ch, &err) == 0);
+	T_INTEQ(ch, STORE_UNCHANGED);
+	T_INTEQ(count_history(st), 1);
+	d.stage_key = "won";
+	d.status = "won";
+	d.stage_changed_at = 7000;
+	T_OK(store_deal_upsert(st, &d, 8000, &ch, &err) == 0 && ch == STORE_UPDATED);
+	T_INTEQ(count_history(st), 2);
+	T_OK(store_deal_upsert(st, &d, 9000, &ch, &err) == 0 && ch == STORE_UNCHANGED);
+	d.stage_key = "nope";
+	T_OK(store_deal_upsert(st, &d, 9000, &ch, &err) == -1);
+	T_STREQ(err.msg, "stage 'nope' is not imported (import stages first)");
+	err_init(&err);
+	d.stage_key = "won";
+	d.has_owner = 1;
+	d.owner_email = "ghost@x.example";
+	T_OK(store_deal_upsert(st, &d, 9000, &ch, &err) == -1);
+	T_STREQ(err.msg, "owner 'ghost@x.example' is not an imported user (import users first)");
+}
+
+static const char activity_fixture[] =
+	"INSERT INTO activities (id, kind, direction, occurred_at, subject, source_key, "
+	"  thread_key, first_seen_at, updated_at) VALUES "
+	"  (1, 'email', 'inbound', 1000, 'Quote \"anvils\"', '<a@x>', '<a@x>', 1, 1),"
+	"  (2, 'email', 'outbound', 2000, 'Re: Quote', '<b@x>', '<a@x>', 1, 1),"
+	"  (3, 'meeting', 'outbound', 3000, 'Demo', 'uid-1', NULL, 1, 1);"
+	"INSERT INTO activity_owners SELECT 1, id FROM users WHERE email = 'alice@x.example';"
+	"INSERT INTO activity_owners SELECT 3, id FROM users WHERE email = 'alice@x.example';"
+	"INSERT INTO participants (activity_id, address, addr_key, role, contact_id) "
+	"  SELECT 1, 'W@Acme.example', 'w@acme.example', 'from', id FROM contacts "
+	"  WHERE email = 'w@acme.example';"
+	"INSERT INTO participants (activity_id, address, addr_key, role) VALUES "
+	"  (1, 'alice@x.example', 'alice@x.example', 'to');"
+	"INSERT INTO activity_links SELECT 1, 'contact', id, 'address', 1 FROM contacts "
+	"  WHERE email = 'w@acme.example';"
+	"INSERT INTO activity_links SELECT 1, 'company', id, 'address', 1 FROM companies "
+	"  WHERE domain = 'acme.example';"
+	"INSERT INTO activity_links SELECT 2, 'deal', id, 'thread', 1 FROM deals WHERE key = 'D1';"
+	"INSERT INTO deal_candidates SELECT 3, id FROM deals WHERE key = 'D1';";
+
+struct seen {
+	int64_t ids[8];
+	int n;
+	int participants, links, owners, ambiguous;
+};
+
+static int collect(const struct store_activity *a, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 8)
+		s->ids[s->n++] = a->id;
+	s->participants += (int)a->nparticipants;
+	s->links += (int)a->nlinks;
+	s->owners += (int)a->nowners;
+	s->ambiguous += (int)a->nambiguous;
+	return 0;
+}
+
+static struct seen query(struct store *st, struct store_activity_filter f)
+{
+	struct seen s;
+	struct err err;
+
+	memset(&s, 0, sizeof s);
+	err_init(&err);
+	T_OK(store_activities_each(st, &f, collect, &s, &err) == 0);
+	return s;
+}
+
+static void test_activities(struct store *st)
+{
+	struct store_activity_filter all = {NULL,	   NULL,	  NULL, NULL,
+					    STORE_NO_TIME, STORE_NO_TIME, 0};
+	struct store_activity_filter f;
+	struct err err;
+	struct seen s;
+
+	err_init(&err);
+	T_OK(store_exec_script(st, activity_fixture, &err) == 0);
+	s = query(st, all);
+	T_INTEQ(s.n, 3);
+	T_INTEQ(s.ids[0], 1);
+	T_INTEQ(s.ids[2], 3);
+	T_INTEQ(s.participants, 2);
+	T_INTEQ(s.links, 3);
+	T_INTEQ(s.owners, 2);
+	T_INTEQ(s.ambiguous, 1);
+	f = all;
+	f.contact_email = "w2@acme.example"; /* any address of the contact */
+	s = query(st, f);
+	T_INTEQ(s.n, 1);
+	f = all;
+	f.company_domain = "acme-corp.example";
+	s = query(st, f);
+	T_INTEQ(s.n, 1);
+	f = all;
+	f.deal_key = "D1";
+	s = query(st, f);
+	T_INTEQ(s.n, 1);
+	T_INTEQ(s.ids[0], 2);
+	f = all;
+	f.user_email = "al@x.example";
+	s = query(st, f);
+	T_INTEQ(s.n, 2);
+	f = all;
+	f.since = 2000;
+	f.until = 3000;
+	s = query(st, f);
+	T_INTEQ(s.n, 1);
+	T_INTEQ(s.ids[0], 2);
+	f = all;
+	f.limit = 2;
+	s = query(st, f);
+	T_INTEQ(s.n, 2);
+}
+
+int main(void)
+{
+	struct store *st;
+	struct err err;
+
+	umask(077);
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	test_open_modes();
+	test_migrate_empty_file();
+	test_refusals();
+	test_busy();
+	err_init(&err);
+	st = store_open(":memory:", 0, &err);
+	T_OK(st != NULL);
+	test_users(st);
+	test_companies_contacts(st);
+	test_stages_deals(st);
+	test_activities(st);
+	store_close(&st);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+		T_OK(system(cmd) == 0);
+	}
+	return t_done("store");
+}
