@@ -89,7 +89,6 @@ int cmd_check_config(struct cli *c, int argc, char **argv)
 		return cli_usage("check-config", "unexpected argument '%s'", argv[1]);
 	if ((cfg = cli_config(c)) == NULL)
 		return EXIT_USAGE;
-	printf("# %s\n", cfg->path ? cfg->path : "(no config file: defaults)");
 	cfg_print(cfg, stdout);
 	problems = check_accounts(c, cfg);
 	if (problems > 0) {

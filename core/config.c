@@ -1243,7 +1243,7 @@ static char *cfg_secret_file(const char *who, const char *path, struct err *err)
 	int fd;
 
 	buf_init(&b, CFG_MAX_SECRET);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) == -1) {
 		err_set(err, ERR_FINAL, "%s: cannot open password_file '%s': %s", who, path,
 			strerror(errno));
 		goto out;
@@ -1289,6 +1289,20 @@ static void cfg_drain(FILE *fp)
 	explicit_bzero(junk, sizeof junk);
 }
 
+/* 0 if the command exited with status 0, else -1 with the reason in err. */
+static int cfg_cmd_status(const char *who, int status, struct err *err)
+{
+	if (status == -1)
+		return err_set(err, ERR_FINAL, "%s: password_cmd failed: %s", who, strerror(errno));
+	if (WIFSIGNALED(status))
+		return err_set(err, ERR_FINAL, "%s: password_cmd failed (killed by signal %d)", who,
+			       WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return err_set(err, ERR_FINAL, "%s: password_cmd failed (exit status %d)", who,
+			       WEXITSTATUS(status));
+	return 0;
+}
+
 static char *cfg_secret_cmd(const char *who, const char *cmd, struct err *err)
 {
 	struct buf b;
@@ -1304,17 +1318,14 @@ static char *cfg_secret_cmd(const char *who, const char *cmd, struct err *err)
 	toolong = cfg_read_line(fp, &b) == -1;
 	cfg_drain(fp);
 	status = pclose(fp);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		err_set(err, ERR_FINAL, "%s: password_cmd failed (%s %d)", who,
-			status != -1 && WIFSIGNALED(status) ? "killed by signal" : "exit status",
-			status == -1 ?
-				-1 :
-				(WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status)));
-	else if (toolong || b.len == 0)
+	if (cfg_cmd_status(who, status, err) == -1)
+		goto out;
+	if (toolong || b.len == 0)
 		err_set(err, ERR_FINAL, "%s: password_cmd printed %s", who,
 			toolong ? "a first line that is too long" : "an empty first line");
 	else
 		s = buf_detach(&b, NULL);
+out:
 	cfg_wipe(&b);
 	return s;
 }

@@ -734,6 +734,12 @@ static void test_secret_sources(void)
 	check_secret(line, NULL, "has an empty first line", "file-secret-6");
 	unlink(file);
 	check_secret(line, NULL, "cannot open password_file", NULL);
+	T_INTEQ(mkfifo(file, 0600), 0);
+	check_secret(line, NULL, "is not a regular file", NULL);
+	unlink(file);
+	free(line);
+	line = xasprintf("password_file = %s", tmpdir);
+	check_secret(line, NULL, "is not a regular file", NULL);
 	free(line);
 	free(file);
 
