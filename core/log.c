@@ -68,7 +68,8 @@ char *log_redact(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-static void log_vwrite(const char *level, const char *fmt, va_list ap, const char *suffix)
+__attribute__((format(printf, 2, 0))) static void log_vwrite(const char *level, const char *fmt,
+							     va_list ap, const char *suffix)
 {
 	int saved = errno;
 	char *msg, *clean;

@@ -16,9 +16,15 @@ t_cleanup() {
 }
 
 # crm ARGS...: runs crmsync; stdout to $T/out, stderr to $T/err, $rc set.
+# A valgrind error (exit 99) or a sanitizer report fails the test by itself.
 crm() {
 	${VALGRIND:-} "$CRMSYNC_BIN" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
+	if [ -n "${VALGRIND:-}" ] && [ "$rc" -eq 99 ]; then
+		fail "valgrind reported errors: crmsync $*"
+	elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/err"; then
+		fail "sanitizer report: crmsync $*"
+	fi
 }
 
 ok() { t_pass=$((t_pass + 1)); }
