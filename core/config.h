@@ -63,39 +63,39 @@ enum cfg_account_kind {
 
 struct cfg_account {
 	enum cfg_account_kind kind;
-	char *name;   /* owned; the section's "name" */
-	char *file;   /* owned; config file and line where the section starts */
+	char *name; /* owned; the section's "name" */
+	char *file; /* owned; config file and line where the section starts */
 	int line;
-	char *owner;  /* owned; required: a team member's email */
-	char *user;   /* owned; login name, default: owner */
+	char *owner; /* owned; required: a team member's email */
+	char *user;  /* owned; login name, default: owner */
 	struct cfg_secret secret;
-	char *ca_file; /* owned; NULL: the system store */
-	int tls_verify;	     /* default 1 */
-	int allow_plaintext; /* default 0 */
-	int64_t timeout_s;   /* default 30 */
+	char *ca_file;		  /* owned; NULL: the system store */
+	int tls_verify;		  /* default 1 */
+	int allow_plaintext;	  /* default 0 */
+	int64_t timeout_s;	  /* default 30 */
 	enum cfg_capture capture; /* default full */
 
 	/* IMAP only */
-	char *host;	       /* owned; required */
-	int port;	       /* default 993 for tls, 143 otherwise */
+	char *host;		    /* owned; required */
+	int port;		    /* default 993 for tls, 143 otherwise */
 	enum cfg_security security; /* default tls */
-	enum cfg_auth auth;	       /* default plain */
-	struct cfg_list folders;       /* empty: INBOX plus the \Sent folder */
+	enum cfg_auth auth;	    /* default plain */
+	struct cfg_list folders;    /* empty: INBOX plus the \Sent folder */
 	struct cfg_list private_folders;
-	int64_t since_s;	       /* first-sync window, default 365d */
+	int64_t since_s; /* first-sync window, default 365d */
 
 	/* CalDAV only */
-	char *url;		  /* owned; required, http:// or https:// */
+	char *url;		   /* owned; required, http:// or https:// */
 	struct cfg_list calendars; /* empty or "*": all VEVENT calendars */
-	int64_t past_s;		  /* default 365d */
-	int64_t future_s;	  /* default 90d */
-	char *timezone;		  /* owned; IANA name, NULL: the system zone */
+	int64_t past_s;		   /* default 365d */
+	int64_t future_s;	   /* default 90d */
+	char *timezone;		   /* owned; IANA name, NULL: the system zone */
 };
 
 struct config {
-	char *path;	  /* owned; the file it was loaded from, NULL for defaults */
-	char *store_path; /* owned; [store] path, "~/" expanded; default
-			   * ~/.local/share/crmsync/crmsync.db */
+	char *path;		      /* owned; the file it was loaded from, NULL for defaults */
+	char *store_path;	      /* owned; [store] path, "~/" expanded; default
+				       * ~/.local/share/crmsync/crmsync.db */
 	struct cfg_list team_domains; /* [team] domains, lower-cased */
 	int log_internal;	      /* [team] log_internal, default 0 */
 
@@ -108,8 +108,8 @@ struct config {
 	struct cfg_list freemail; /* extra freemail domains listed besides "default" */
 	int plus_addressing;	  /* default 1 */
 	enum cfg_autocreate autocreate_contacts; /* default no */
-	char *bcc_address;	  /* owned; NULL if unset */
-	int snippet_chars;	  /* default 200, 0..10000 */
+	char *bcc_address;			 /* owned; NULL if unset */
+	int snippet_chars;			 /* default 200, 0..10000 */
 
 	/* [schedule] */
 	int64_t interval_s; /* default 5m */
