@@ -37,6 +37,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/cli/main.o
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Small programs the integration tests drive (protocol probes and the like).
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA := $(BUILD)/libcrmsync.a
 
 .PHONY: all check test unit asan valgrind demo format format-check check-symbols banned clean deps
@@ -62,14 +65,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LIBS)
+
 deps:
 	@sh scripts/deps.sh
 
 # The binaries a test run needs, without the dependency check.
-unit: $(BUILD)/crmsync $(TEST_BIN)
+unit: $(BUILD)/crmsync $(TEST_BIN) $(TOOL_BIN)
 
 test: unit
-	@CRMSYNC_BIN=$(BUILD)/crmsync TEST_BIN_DIR=$(BUILD)/tests VALGRIND="$(VALGRIND)" \
+	@CRMSYNC_BIN=$(BUILD)/crmsync TEST_BIN_DIR=$(BUILD)/tests TOOL_BIN_DIR=$(BUILD)/tools \
+		VALGRIND="$(VALGRIND)" \
 		sh tests/run-all.sh
 
 check: deps
@@ -87,7 +95,7 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/crmsync
 	@sh scripts/demo.sh $(BUILD)/crmsync
 
-SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch])
+SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch] tests/tools/*.[ch])
 format:
 	clang-format -i $(SRC_ALL)
 

@@ -9,8 +9,11 @@ set -u
 : "${TEST_BIN_DIR:=build/tests}"
 : "${CRMSYNC_BIN:=build/crmsync}"
 : "${VALGRIND:=}"
+: "${TOOL_BIN_DIR:=build/tools}"
 CRMSYNC_BIN=$(cd "$(dirname "$CRMSYNC_BIN")" && pwd)/$(basename "$CRMSYNC_BIN")
-export CRMSYNC_BIN VALGRIND
+mkdir -p "$TOOL_BIN_DIR"
+TOOL_BIN_DIR=$(cd "$TOOL_BIN_DIR" && pwd)
+export CRMSYNC_BIN VALGRIND TOOL_BIN_DIR
 cd "$(dirname "$0")/.." || exit 1
 
 pass=0 fail=0 skip=0
