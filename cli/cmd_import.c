@@ -18,8 +18,11 @@
 #include "parsers/addr.h"
 #include "parsers/csv.h"
 #include "store/store.h"
+#include "match/match.h"
+#include "sync/sync.h"
 
 #include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,6 +595,7 @@ static int imp_rows(struct import_ctx *ctx, const struct import_kind *k, struct 
 static int import_usage(FILE *fp)
 {
 	fputs("usage: crmsync import users|companies|contacts|stages|deals FILE.csv\n"
+	      "       crmsync import mbox FILE | maildir DIR [--owner EMAIL] [--dry-run]\n"
 	      "\n"
 	      "Loads CRM records from an RFC 4180 CSV file whose header row names the\n"
 	      "columns (any order; lists inside a cell are separated by ';'):\n"
@@ -608,7 +612,15 @@ static int import_usage(FILE *fp)
 	      "stage is appended to the stage history. One bad row rejects the whole file\n"
 	      "(exit 2, FILE:LINE named) and nothing of it is stored.\n"
 	      "\n"
-	      "example: crmsync import contacts contacts.csv\n",
+	      "\n"
+	      "mbox and maildir backfill activities from a local export (Google Takeout\n"
+	      "mbox, Thunderbird, a Maildir) through the same parser and matching as\n"
+	      "IMAP sync; --owner names the team member whose mail it is (required when\n"
+	      "several users are imported). Importing the same export again logs nothing\n"
+	      "twice.\n"
+	      "\n"
+	      "example: crmsync import contacts contacts.csv\n"
+	      "         crmsync import mbox ~/Takeout/Mail/All.mbox --owner alice@lumen.example\n",
 	      fp);
 	return fp == stdout ? EXIT_OK : EXIT_USAGE;
 }
@@ -649,24 +661,116 @@ out:
 	return rc;
 }
 
+/* ---- mail exports ------------------------------------------------------ */
+
+static int import_owner(struct cli *c, struct store *st, struct match_dir *dir, const char *owner,
+			int64_t *id, struct err *err)
+{
+	char *key;
+	int rc;
+
+	if (owner == NULL) {
+		if ((rc = store_sole_user(st, id, err)) == 1)
+			return 0;
+		if (rc == 0)
+			return err_set(err, ERR_USAGE,
+				       "--owner EMAIL is required (whose mailbox is it?) unless "
+				       "exactly one user is imported");
+		return -1;
+	}
+	if ((key = addr_canonical(owner, c->cfg->plus_addressing, err)) == NULL)
+		return -1;
+	*id = match_dir_user(dir, key);
+	free(key);
+	if (*id < 0)
+		return err_set(err, ERR_USAGE, "--owner '%s' is not an imported user", owner);
+	return 0;
+}
+
+static int import_mail(struct cli *c, const char *kind, const char *path, const char *owner,
+		       int dry_run)
+{
+	struct sync_ctx ctx;
+	struct match_opts o = {-1, CFG_CAPTURE_FULL, 0};
+	struct sync_counts n;
+	struct err err;
+	int rc = EXIT_USAGE, r;
+
+	memset(&ctx, 0, sizeof ctx);
+	memset(&n, 0, sizeof n);
+	err_init(&err);
+	if ((ctx.cfg = cli_config(c)) == NULL || (ctx.st = cli_store(c, 0, &rc)) == NULL)
+		goto out;
+	if ((ctx.dir = match_dir_load(ctx.st, ctx.cfg, &err)) == NULL ||
+	    import_owner(c, ctx.st, ctx.dir, owner, &o.owner_id, &err) == -1) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	ctx.now = c->now;
+	ctx.dry_run = dry_run;
+	o.log_internal = ctx.cfg->log_internal;
+	r = strcmp(kind, "mbox") == 0 ? sync_import_mbox(&ctx, &o, path, &n, &err)
+				      : sync_import_maildir(&ctx, &o, path, &n, &err);
+	if (r == -1) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	printf("%s%s: %lld messages: %lld logged (%lld new activities), %lld skipped",
+	       dry_run ? "dry run: " : "", path, (long long)n.fetched, (long long)n.logged,
+	       (long long)n.created, (long long)n.skipped);
+	for (int i = 0; i < SYNC_NREASONS; i++)
+		if (n.skips[i] > 0)
+			printf(" %s=%lld", sync_reason_names[i], (long long)n.skips[i]);
+	printf(", %lld unreadable\n", (long long)n.errors);
+	rc = EXIT_OK;
+out:
+	match_dir_free(ctx.dir);
+	store_close(&ctx.st);
+	return rc;
+}
+
 int cmd_import(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"owner", required_argument, NULL, 'o'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *owner = NULL;
+	int ch, dry_run = 0;
+
 	if (cli_wants_help(argc, argv))
 		return import_usage(stdout);
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			owner = optarg;
+		else if (ch == 'n')
+			dry_run = 1;
+		else
+			return import_usage(stderr);
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc != 3)
-		return cli_usage("import",
-				 argc < 3 ? "expected a record kind and a CSV file" :
-					    "unexpected argument '%s'",
+		return cli_usage("import", argc < 3 ? "expected a kind and a file"
+						    : "unexpected argument '%s'",
 				 argc > 3 ? argv[3] : "");
-	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (strcmp(argv[1], kinds[i].name) == 0)
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (strcmp(argv[1], kinds[i].name) == 0) {
+			if (owner != NULL || dry_run)
+				return cli_usage("import", "--owner and --dry-run are for mbox "
+							   "and maildir imports");
 			return import_file(c, &kinds[i], argv[2]);
-	if (strcmp(argv[1], "mbox") == 0 || strcmp(argv[1], "maildir") == 0 ||
-	    strcmp(argv[1], "ics") == 0)
-		return cli_usage("import", "importing %s is not available in this version yet",
-				 argv[1]);
-	return cli_usage("import",
-			 "unknown record kind '%s' (users, companies, contacts, "
-			 "stages or deals)",
+		}
+	}
+	if (strcmp(argv[1], "mbox") == 0 || strcmp(argv[1], "maildir") == 0) {
+		if (cli_config(c) == NULL)
+			return EXIT_USAGE;
+		return import_mail(c, argv[1], argv[2], owner, dry_run);
+	}
+	if (strcmp(argv[1], "ics") == 0)
+		return cli_usage("import", "importing ics is not available in this version yet");
+	return cli_usage("import", "unknown kind '%s' (users, companies, contacts, stages, "
+				   "deals, mbox or maildir)",
 			 argv[1]);
 }

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/str.h"
 #include "core/timeutil.h"
+#include "core/version.h"
 #include "core/xalloc.h"
 #include "store/store.h"
 
@@ -23,9 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CRMSYNC_VERSION
-#define CRMSYNC_VERSION "0.1.0"
-#endif
 
 struct command {
 	const char *name;
@@ -37,6 +35,7 @@ static const struct command commands[] = {
 	{"init", cmd_init, "create or migrate the database"},
 	{"import", cmd_import,
 	 "load or update users, companies, contacts, stages or deals from CSV"},
+	{"sync", cmd_sync, "fetch new mail from every account and log it as activities"},
 	{"activities", cmd_activities, "print the activity timeline (text, JSON Lines or CSV)"},
 	{"check-config", cmd_check_config,
 	 "parse the config and show the accounts, secrets masked"},

@@ -281,6 +281,24 @@ int store_user_exists(struct store *st, const char *email, struct err *err)
 			  err);
 }
 
+int store_sole_user(struct store *st, int64_t *id_out, struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, "SELECT min(id), count(*) FROM users", err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return store_fail(st, err, "counting users");
+	}
+	rc = sqlite3_column_int64(s, 1) == 1;
+	*id_out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return rc;
+}
+
 /* ---- companies -------------------------------------------------------- */
 
 static const struct crm_set_sql crm_company_domains = {

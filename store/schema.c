@@ -206,6 +206,7 @@ static const char *const schema_v1[] = {
 	"  container TEXT NOT NULL,"
 	"  item_ref TEXT NOT NULL,"
 	"  what TEXT NOT NULL,"
+	"  version TEXT NOT NULL," /* the crmsync that failed: a newer one retries */
 	"  occurred_at INTEGER NOT NULL,"
 	"  resolved_at INTEGER,"
 	"  UNIQUE (account, container, item_ref));",

@@ -136,7 +136,9 @@ struct store_deal {
 	struct store_strlist contacts; /* canonical contact addresses */
 };
 
-/* Insert or update by natural key. `now` is the import's clock. A
+/* Insert or update by natural key. `now` is the import's clock. Call them
+ * inside a transaction and roll it back on error: a failed upsert may have
+ * written part of the record. A
  * reference to a record that does not exist (a deal's stage, a contact's
  * company) or an address already owned by another record is ERR_USAGE
  * with a message that names the value; nothing is written then. */
@@ -157,12 +159,154 @@ int store_deal_upsert(struct store *st, const struct store_deal *d, int64_t now,
  * not, -1 on error. */
 int store_user_exists(struct store *st, const char *email, struct err *err);
 
+/* The id of the only user: 1 and *id_out when there is exactly one user,
+ * 0 when there are none or several, -1 on error. */
+int store_sole_user(struct store *st, int64_t *id_out, struct err *err);
+
 /* Row counts of the CRM and activity tables, for summaries. */
 struct store_counts {
 	int64_t users, companies, contacts, stages, deals, open_deals, stage_history;
 	int64_t activities, participants, links, item_outcomes, parse_errors;
 };
 int store_counts(struct store *st, struct store_counts *out, struct err *err);
+
+/* ---- the CRM directory, for matching --------------------------------- */
+
+/* Calls fn for every address of every contact: its canonical key, the
+ * contact's id and the contact's company id (-1 when none). */
+int store_each_contact_address(struct store *st,
+			       int (*fn)(const char *key, int64_t contact, int64_t company,
+					 void *arg),
+			       void *arg, struct err *err);
+/* Calls fn for every domain of every company. */
+int store_each_company_domain(struct store *st,
+			      int (*fn)(const char *domain, int64_t company, void *arg), void *arg,
+			      struct err *err);
+/* Calls fn for every address (primary and aliases) of every user. */
+int store_each_user_address(struct store *st,
+			    int (*fn)(const char *key, int64_t user, void *arg), void *arg,
+			    struct err *err);
+/* The ignore patterns added by purges. */
+int store_each_ignored(struct store *st, int (*fn)(const char *pattern, void *arg), void *arg,
+		       struct err *err);
+
+/* ---- logging fetched items ------------------------------------------- */
+
+/* Where an item came from. item_ref is "UIDVALIDITY:UID" for mail and the
+ * href (plus "#RECURRENCE-ID") for calendar occurrences. */
+struct store_item {
+	const char *account;
+	const char *container; /* folder or calendar */
+	const char *item_ref;
+	const char *identity; /* the source_key it maps to, or NULL */
+};
+
+struct store_new_participant {
+	const char *address; /* as written */
+	const char *addr_key;
+	const char *name;     /* may be NULL */
+	const char *role;     /* from, to, cc, bcc, organizer, attendee ... */
+	const char *partstat; /* may be NULL */
+	int64_t contact_id;   /* -1 when none */
+};
+
+struct store_new_link {
+	const char *type; /* contact, company, deal */
+	int64_t target_id;
+	const char *rule;
+};
+
+struct store_new_activity {
+	const char *kind;
+	const char *direction;
+	const char *status;
+	int64_t occurred_at;
+	int64_t ended_at; /* STORE_NO_TIME if none */
+	const char *subject; /* NULL unless captured */
+	const char *snippet; /* NULL unless captured */
+	const char *source_key;
+	const char *thread_key;
+	int64_t owner_id; /* the user whose mailbox or calendar it is */
+	const struct store_new_participant *participants;
+	size_t nparticipants;
+	const struct store_new_link *links;
+	size_t nlinks;
+};
+
+/* Logs an activity found at `item`. A new source_key inserts the activity
+ * with its participants and links; a known one adds the owner (and any
+ * participant or link not yet stored) and nothing else, so one message in
+ * two mailboxes is one activity with two owners. Records the item as
+ * logged in item_outcomes and resolves an earlier parse error of it.
+ * *created_out tells whether the activity is new. */
+int store_log_activity(struct store *st, const struct store_item *item,
+		       const struct store_new_activity *a, int64_t now, int64_t *activity_out,
+		       int *created_out, struct err *err);
+/* Records that the item was skipped, with the reason code and evidence. */
+int store_log_skip(struct store *st, const struct store_item *item, const char *reason,
+		   const char *evidence, int64_t now, struct err *err);
+/* Records a malformed item in parse_errors (and item_outcomes as an
+ * error): `what` says what is wrong; `version` is the crmsync version. */
+int store_log_parse_error(struct store *st, const struct store_item *item, const char *what,
+			  const char *version, int64_t now, struct err *err);
+/* Calls fn with the item_ref of every unresolved parse error of a
+ * container recorded by a crmsync version other than `version` (a newer
+ * parser may now read them). */
+int store_each_retryable_error(struct store *st, const char *account, const char *container,
+			       const char *version, int (*fn)(const char *item_ref, void *arg),
+			       void *arg, struct err *err);
+/* 1 if the item has an outcome already, 0 if not. */
+int store_item_known(struct store *st, const struct store_item *item, struct err *err);
+
+/* Marks items of a container as gone from the server (expunged, or the
+ * calendar object deleted); an activity left in no mailbox or calendar is
+ * flagged removed. `refs` are item_refs. Returns the number marked in
+ * *n_out. */
+int store_items_removed(struct store *st, const char *account, const char *container,
+			const char *const *refs, size_t n, int64_t now, size_t *n_out,
+			struct err *err);
+/* Calls fn with the item_ref of every item of a container that is not
+ * marked removed (for UID diffs). */
+int store_each_item_ref(struct store *st, const char *account, const char *container,
+			int (*fn)(const char *item_ref, void *arg), void *arg, struct err *err);
+/* Forgets the item outcomes of a container (after a UIDVALIDITY change:
+ * its items are re-scanned and re-mapped by identity). */
+int store_container_reset(struct store *st, const char *account, const char *container,
+			  struct err *err);
+
+/* ---- sync state -------------------------------------------------------- */
+
+struct store_sync_state {
+	int exists; /* 0: never synced */
+	int64_t uidvalidity, last_uid, uidnext, messages, highestmodseq;
+	int64_t resets, last_full_scan; /* STORE_NO_TIME when never */
+	char *sync_token; /* owned; CalDAV */
+	char *ctag;	  /* owned; CalDAV */
+};
+
+int store_sync_state_get(struct store *st, const char *account, const char *container,
+			 struct store_sync_state *out, struct err *err);
+int store_sync_state_put(struct store *st, const char *account, const char *container,
+			 const struct store_sync_state *s, int64_t now, struct err *err);
+void store_sync_state_release(struct store_sync_state *s);
+
+/* ---- runs -------------------------------------------------------------- */
+
+struct store_run {
+	int64_t fetched, logged, skipped, errors;
+	const char *outcome;	 /* ok, failed, interrupted */
+	const char *error_class; /* temporary, throttled, final ... or NULL */
+	const char *error_text;
+	const char *const *skip_reasons; /* parallel to skip_counts */
+	const int64_t *skip_counts;
+	size_t nskips;
+};
+
+/* Records the start of an account's run; returns its id in *id_out. */
+int store_run_start(struct store *st, const char *account, int64_t now, int64_t *id_out,
+		    struct err *err);
+int store_run_finish(struct store *st, int64_t id, const struct store_run *r, int64_t now,
+		     struct err *err);
 
 /* ---- activities ------------------------------------------------------ */
 

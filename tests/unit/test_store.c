@@ -5,6 +5,7 @@
 #include "store/store.h"
 #include "t.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -346,6 +347,132 @@ static void test_activities(struct store *st)
 	T_INTEQ(s.n, 2);
 }
 
+static int64_t one_int(struct store *st, const char *what)
+{
+	struct store_counts n;
+	struct err err;
+
+	err_init(&err);
+	store_counts(st, &n, &err);
+	if (strcmp(what, "activities") == 0)
+		return n.activities;
+	if (strcmp(what, "participants") == 0)
+		return n.participants;
+	if (strcmp(what, "links") == 0)
+		return n.links;
+	if (strcmp(what, "outcomes") == 0)
+		return n.item_outcomes;
+	return n.parse_errors;
+}
+
+static int count_owners(const struct store_activity *a, void *arg)
+{
+	if (strcmp(a->source_key, "<log@x>") == 0)
+		*(size_t *)arg = a->nowners;
+	return 0;
+}
+
+static int refs_seen(const char *ref, void *arg)
+{
+	(void)ref;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* The sync path's writes: one activity for one message in two mailboxes,
+ * skips, parse errors that a newer version retries, deletions, resets,
+ * sync state and runs. */
+static void test_logging(struct store *st)
+{
+	struct store_new_participant parts[] = {
+		{"W@acme.example", "w@acme.example", "Wile", "from", NULL, -1},
+		{"alice@x.example", "alice@x.example", NULL, "to", NULL, -1},
+	};
+	struct store_new_link links[] = {{"company", 1, "domain"}};
+	struct store_new_activity a = {"email", "inbound", "logged", 5000, STORE_NO_TIME, "Hi",
+				       NULL, "<log@x>", "<log@x>", 1, parts, 2, links, 1};
+	struct store_item in1 = {"alice", "INBOX", "7:1", "<log@x>"};
+	struct store_item in2 = {"bob", "INBOX", "9:4", "<log@x>"};
+	struct store_item sk = {"alice", "INBOX", "7:2", "<skip@x>"};
+	struct store_item bad = {"alice", "INBOX", "7:3", NULL};
+	struct store_activity_filter all = {NULL, NULL, NULL, NULL, STORE_NO_TIME, STORE_NO_TIME, 0};
+	struct store_sync_state ss, got;
+	const char *gone[] = {"7:1"};
+	int64_t before = one_int(st, "activities"), id1, id2, run;
+	size_t owners = 0, marked;
+	int created, n = 0;
+	struct err err;
+
+	err_init(&err);
+	T_OK(store_exec_script(st, "INSERT INTO users (id, email, email_written, created_at, "
+				   "updated_at) VALUES (99, 'carol@x.example', 'carol@x.example', "
+				   "1, 1);",
+			       &err) == 0);
+	T_OK(store_log_activity(st, &in1, &a, 100, &id1, &created, &err) == 0);
+	T_INTEQ(created, 1);
+	T_OK(store_log_activity(st, &in1, &a, 101, &id2, &created, &err) == 0);
+	T_INTEQ(created, 0);
+	T_INTEQ(id1, id2);
+	a.owner_id = 99; /* carol's mailbox has the same message */
+	T_OK(store_log_activity(st, &in2, &a, 102, &id2, &created, &err) == 0);
+	T_INTEQ(created, 0);
+	T_INTEQ(id1, id2);
+	T_INTEQ(one_int(st, "activities"), before + 1);
+	T_OK(store_activities_each(st, &all, count_owners, &owners, &err) == 0);
+	T_INTEQ(owners, 2);
+	T_OK(store_log_skip(st, &sk, "automated", "List-Id: x", 103, &err) == 0);
+	T_INTEQ(one_int(st, "activities"), before + 1);
+	/* A parse error by version 1 is retried by version 2 only. */
+	T_OK(store_log_parse_error(st, &bad, "no From", "1", 104, &err) == 0);
+	T_INTEQ(one_int(st, "errors"), 1);
+	n = 0;
+	T_OK(store_each_retryable_error(st, "alice", "INBOX", "1", refs_seen, &n, &err) == 0);
+	T_INTEQ(n, 0);
+	T_OK(store_each_retryable_error(st, "alice", "INBOX", "2", refs_seen, &n, &err) == 0);
+	T_INTEQ(n, 1);
+	bad.identity = "<fixed@x>";
+	T_OK(store_log_skip(st, &bad, "unmatched", "none", 105, &err) == 0);
+	T_INTEQ(one_int(st, "errors"), 0);
+	/* Removed from alice's INBOX, still in bob's: not flagged. */
+	T_OK(store_items_removed(st, "alice", "INBOX", gone, 1, 106, &marked, &err) == 0);
+	T_INTEQ(marked, 1);
+	n = 0;
+	T_OK(store_each_item_ref(st, "alice", "INBOX", refs_seen, &n, &err) == 0);
+	T_INTEQ(n, 2);
+	gone[0] = "9:4";
+	T_OK(store_items_removed(st, "bob", "INBOX", gone, 1, 107, &marked, &err) == 0);
+	T_OK(store_exec_script(st, "CREATE TEMP TABLE t AS SELECT removed FROM activities "
+				   "WHERE source_key = '<log@x>'",
+			       &err) == 0);
+	T_OK(store_item_known(st, &in1, &err) == 1);
+	T_OK(store_container_reset(st, "alice", "INBOX", &err) == 0);
+	T_OK(store_item_known(st, &in1, &err) == 0);
+	/* Sync state round trip. */
+	memset(&ss, 0, sizeof ss);
+	ss.uidvalidity = 7;
+	ss.last_uid = 42;
+	ss.uidnext = 43;
+	ss.messages = 40;
+	ss.highestmodseq = 99;
+	ss.last_full_scan = STORE_NO_TIME;
+	ss.sync_token = (char *)(uintptr_t) "tok";
+	T_OK(store_sync_state_put(st, "alice", "INBOX", &ss, 108, &err) == 0);
+	T_OK(store_sync_state_get(st, "alice", "INBOX", &got, &err) == 0);
+	T_OK(got.exists && got.uidvalidity == 7 && got.last_uid == 42 && got.uidnext == 43);
+	T_OK(got.highestmodseq == 99 && got.last_full_scan == STORE_NO_TIME);
+	T_STREQ(got.sync_token, "tok");
+	store_sync_state_release(&got);
+	T_OK(store_sync_state_get(st, "alice", "Nope", &got, &err) == 0 && !got.exists);
+	{
+		const char *names[] = {"automated"};
+		int64_t counts[] = {1};
+		struct store_run r = {3, 1, 1, 1, "ok", NULL, NULL, names, counts, 1};
+		T_OK(store_run_start(st, "alice", 110, &run, &err) == 0);
+		T_OK(store_run_finish(st, run, &r, 111, &err) == 0);
+	}
+	T_INTEQ(err.kind, ERR_NONE);
+}
+
 int main(void)
 {
 	struct store *st;
@@ -365,6 +492,7 @@ int main(void)
 	test_companies_contacts(st);
 	test_stages_deals(st);
 	test_activities(st);
+	test_logging(st);
 	store_close(&st);
 	{
 		char cmd[300];

@@ -1,0 +1,261 @@
+/* cli/cmd_sync.c - `crmsync sync [--account NAME]... [--dry-run]`.
+ *
+ * Runs every configured account once, incrementally. One account's failure
+ * never stops the others; the exit code says whether all succeeded (0) or
+ * some failed (1). Only one sync per database runs at a time: a second one
+ * exits 3 at once, naming the holder's pid. The lock is an fcntl lock on
+ * DB.lock, released by the kernel when its holder dies, so a killed sync
+ * never leaves a stale lock behind.
+ */
+#include "cli/cli.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "match/match.h"
+#include "store/store.h"
+#include "sync/sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct sync_args {
+	const char **accounts;
+	size_t naccounts;
+	int dry_run;
+};
+
+static int sync_usage(FILE *fp)
+{
+	fputs("usage: crmsync sync [--account NAME]... [--dry-run]\n"
+	      "\n"
+	      "Runs every configured account once, incrementally: new mail since the last\n"
+	      "run is fetched, matched to contacts and companies, and logged as\n"
+	      "activities. --account limits the run to the named accounts; --dry-run\n"
+	      "fetches and decides but stores nothing, and prints the counts by outcome\n"
+	      "and reason. Exit 0 when every account synced, 1 when some failed (the\n"
+	      "others are synced and committed), 3 when another sync holds the lock.\n"
+	      "\n"
+	      "example: crmsync sync --account alice\n",
+	      fp);
+	return fp == stdout ? EXIT_OK : EXIT_USAGE;
+}
+
+/* Takes the sync lock; returns the fd (kept open while syncing), -1 when
+ * another process holds it (its pid printed), or -2 on other errors. */
+static int sync_lock(const char *db_path)
+{
+	char *path = xasprintf("%s.lock", db_path), buf[32];
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		log_errorx("cannot open lock file '%s': %s", path, strerror(errno));
+		free(path);
+		return -2;
+	}
+	if (fcntl(fd, F_SETLK, &fl) == -1) {
+		n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		log_errorx("another sync (pid %s) holds the lock on '%s'; try again later",
+			   *buf ? buf : "unknown", db_path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warnx("cannot write pid to lock file '%s'", path);
+	free(path);
+	return fd;
+}
+
+static int sync_parse(int argc, char **argv, struct sync_args *a)
+{
+	static const struct option opts[] = {
+		{"account", required_argument, NULL, 'a'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			a->accounts = xreallocarray(a->accounts, a->naccounts + 1,
+						    sizeof *a->accounts);
+			a->accounts[a->naccounts++] = optarg;
+			break;
+		case 'n':
+			a->dry_run = 1;
+			break;
+		default:
+			sync_usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		cli_usage("sync", "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int wanted(const struct sync_args *a, const char *name)
+{
+	if (a->naccounts == 0)
+		return 1;
+	for (size_t i = 0; i < a->naccounts; i++)
+		if (strcmp(a->accounts[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void print_summary(const struct cfg_account *acct, const struct sync_counts *c, int ok,
+			  double secs, int dry_run)
+{
+	printf("%s%s: %s: %lld fetched, %lld logged (%lld new), %lld skipped", dry_run ? "dry run: " : "",
+	       acct->name, ok ? "ok" : "FAILED", (long long)c->fetched, (long long)c->logged,
+	       (long long)c->created, (long long)c->skipped);
+	for (int i = 0; i < SYNC_NREASONS; i++)
+		if (c->skips[i] > 0)
+			printf(" %s=%lld", sync_reason_names[i], (long long)c->skips[i]);
+	printf(", %lld errors, %lld removed, %lld/%lld folders unchanged, %.1fs\n",
+	       (long long)c->errors, (long long)c->removed, (long long)c->unchanged_folders,
+	       (long long)c->folders, secs);
+	fflush(stdout);
+}
+
+static void record_run(struct sync_ctx *ctx, const char *account, int64_t run_id,
+		       const struct sync_counts *c, const struct err *e, int ok)
+{
+	const int64_t *counts = c->skips;
+	struct store_run r = {c->fetched, c->logged, c->skipped, c->errors,
+			      ok ? "ok" : "failed", ok ? NULL : err_kind_name(e->kind),
+			      ok ? NULL : e->msg, sync_reason_names, counts, SYNC_NREASONS};
+	struct err err;
+
+	err_init(&err);
+	if (run_id < 0 || store_run_finish(ctx->st, run_id, &r, (int64_t)time(NULL), &err) == -1)
+		log_warnx("%s: cannot record the run: %s", account, err.msg);
+}
+
+/* The advice appended to an account's error line. */
+static const char *advice(const struct err *e)
+{
+	switch (e->kind) {
+	case ERR_TEMP:
+		return "will retry on the next run";
+	case ERR_WAIT:
+		return "the server asked us to wait; will retry later";
+	case ERR_FINAL:
+		return "fix the configuration or the account, then run again";
+	default:
+		return "see 'crmsync status'";
+	}
+}
+
+static int sync_one(struct sync_ctx *ctx, const struct cfg_account *acct)
+{
+	struct sync_counts c;
+	struct timespec t0, t1;
+	struct err err;
+	int64_t run_id = -1;
+	int ok;
+
+	memset(&c, 0, sizeof c);
+	err_init(&err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!ctx->dry_run && store_run_start(ctx->st, acct->name, ctx->now, &run_id, &err) == -1)
+		log_warnx("%s: cannot record the run: %s", acct->name, err.msg);
+	err_init(&err);
+	ok = sync_imap_account(ctx, acct, &c, &err) == 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!ok)
+		log_errorx("%s: %s (%s)", acct->name, err.msg, advice(&err));
+	if (!ctx->dry_run)
+		record_run(ctx, acct->name, run_id, &c, &err, ok);
+	print_summary(acct, &c, ok, (double)(t1.tv_sec - t0.tv_sec) +
+					    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		      ctx->dry_run);
+	return ok ? 0 : (err.kind == ERR_DB ? -2 : -1);
+}
+
+static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a)
+{
+	const struct config *cfg = ctx->cfg;
+	int failed = 0, matched = 0, rc;
+
+	for (size_t i = 0; i < cfg->naccounts; i++) {
+		const struct cfg_account *acct = &cfg->accounts[i];
+		if (!wanted(a, acct->name))
+			continue;
+		matched++;
+		if (acct->kind != CFG_ACCOUNT_IMAP) {
+			log_warnx("%s: CalDAV sync is not available in this version yet; skipped",
+				  acct->name);
+			continue;
+		}
+		if ((rc = sync_one(ctx, acct)) == -2)
+			return EXIT_DB;
+		failed += rc != 0;
+	}
+	for (size_t i = 0; i < a->naccounts; i++) {
+		int found = 0;
+		for (size_t k = 0; k < cfg->naccounts; k++)
+			found |= strcmp(cfg->accounts[k].name, a->accounts[i]) == 0;
+		if (!found)
+			return cli_usage("sync", "no account named '%s' in the config",
+					 a->accounts[i]);
+	}
+	if (matched == 0)
+		log_warnx("no accounts configured: add [imap \"NAME\"] sections to the config");
+	return failed ? EXIT_PARTIAL : EXIT_OK;
+}
+
+int cmd_sync(struct cli *c, int argc, char **argv)
+{
+	struct sync_args a = {NULL, 0, 0};
+	struct sync_ctx ctx;
+	struct err err;
+	const char *chunk = getenv("CRMSYNC_TEST_CHUNK");
+	int rc = EXIT_USAGE, lock = -1;
+
+	memset(&ctx, 0, sizeof ctx);
+	if (cli_wants_help(argc, argv))
+		return sync_usage(stdout);
+	if (sync_parse(argc, argv, &a) == -1 || (ctx.cfg = cli_config(c)) == NULL)
+		goto out;
+	if ((ctx.st = cli_store(c, 0, &rc)) == NULL)
+		goto out;
+	if ((lock = sync_lock(c->db_path)) < 0) {
+		rc = lock == -1 ? EXIT_LOCKED : EXIT_DB;
+		goto out;
+	}
+	err_init(&err);
+	if ((ctx.dir = match_dir_load(ctx.st, ctx.cfg, &err)) == NULL) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	ctx.dry_run = a.dry_run;
+	ctx.now = c->now;
+	ctx.progress = isatty(STDERR_FILENO) && log_level >= LOG_LVL_INFO;
+	ctx.chunk = chunk ? (uint32_t)strtoul(chunk, NULL, 10) : 0;
+	rc = sync_accounts(&ctx, &a);
+out:
+	match_dir_free(ctx.dir);
+	store_close(&ctx.st);
+	if (lock >= 0)
+		close(lock);
+	free(a.accounts);
+	return rc;
+}

@@ -1,0 +1,266 @@
+/* sync/localimport.c - backfilling activities from local exports: an mbox
+ * file (Google Takeout, Thunderbird) or a Maildir. Each message goes
+ * through sync_log_mail like a fetched one; its item_ref is stable across
+ * re-imports (the Maildir unique name, or the mbox byte offset), so
+ * importing the same export twice logs nothing twice. Only the header and
+ * the first bytes of each body are read into memory; bodies are streamed
+ * past, so a multi-gigabyte mbox needs a few hundred kilobytes.
+ */
+#include "sync/sync.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "parsers/mail.h"
+#include "store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define IMPORT_BODY_BYTES 16384
+#define IMPORT_BATCH	  1000
+
+struct importer {
+	struct sync_ctx *ctx;
+	const struct match_opts *o;
+	const char *container;
+	struct sync_counts *total;
+	struct sync_counts batch;
+	size_t inbatch;
+};
+
+static void counts_add(struct sync_counts *to, const struct sync_counts *from)
+{
+	to->fetched += from->fetched;
+	to->logged += from->logged;
+	to->created += from->created;
+	to->skipped += from->skipped;
+	to->errors += from->errors;
+	for (int i = 0; i < SYNC_NREASONS; i++)
+		to->skips[i] += from->skips[i];
+}
+
+static int imp_flush(struct importer *im, struct err *err)
+{
+	if (im->inbatch == 0)
+		return 0;
+	if (!im->ctx->dry_run && store_commit(im->ctx->st, err) == -1)
+		return -1;
+	counts_add(im->total, &im->batch);
+	memset(&im->batch, 0, sizeof im->batch);
+	im->inbatch = 0;
+	return 0;
+}
+
+/* Logs one message; header and body are split at the first empty line. */
+static int imp_message(struct importer *im, const char *ref, const char *raw, size_t len,
+		       int64_t internaldate, struct err *err)
+{
+	struct store_item item = {"import", im->container, ref, NULL};
+	size_t hlen = len;
+	const char *body = NULL;
+
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (raw[i] == '\n' && (raw[i + 1] == '\n' ||
+				       (raw[i + 1] == '\r' && i + 2 < len && raw[i + 2] == '\n'))) {
+			hlen = i + 1;
+			body = raw + hlen + (raw[i + 1] == '\r' ? 2 : 1);
+			break;
+		}
+	}
+	if (im->inbatch == 0 && !im->ctx->dry_run && store_begin(im->ctx->st, err) == -1)
+		return -1;
+	im->inbatch++;
+	if (sync_log_mail(im->ctx, im->o, &item, raw, hlen, body,
+			  body ? len - (size_t)(body - raw) : 0, internaldate, &im->batch,
+			  err) == -1) {
+		if (!im->ctx->dry_run)
+			store_rollback(im->ctx->st);
+		im->inbatch = 0;
+		return -1;
+	}
+	return im->inbatch >= IMPORT_BATCH ? imp_flush(im, err) : 0;
+}
+
+/* ---- Maildir --------------------------------------------------------------- */
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads the first `max` bytes of a file. */
+static int read_head(const char *path, struct buf *b, size_t max, int64_t *mtime)
+{
+	char chunk[65536];
+	struct stat sb;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	buf_reset(b);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &sb) == 0)
+		*mtime = (int64_t)sb.st_mtime;
+	while (b->len < max && (n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_add(b, chunk, (size_t)n < max - b->len ? (size_t)n : max - b->len);
+	close(fd);
+	return 0;
+}
+
+static int maildir_sub(struct importer *im, const char *dir, const char *sub, struct err *err)
+{
+	char *path = xasprintf("%s/%s", dir, sub), **names = NULL;
+	struct dirent *de;
+	struct buf raw;
+	size_t n = 0;
+	DIR *d = opendir(path);
+	int rc = 0;
+
+	buf_init(&raw, MAIL_MAX_HEADER + IMPORT_BODY_BYTES);
+	if (d == NULL) {
+		free(path);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, name_cmp);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *file = xasprintf("%s/%s", path, names[i]), *colon;
+		int64_t mtime = 0;
+		if (read_head(file, &raw, raw.max, &mtime) == -1) {
+			log_warnx("cannot read '%s': %s; skipped", file, strerror(errno));
+		} else {
+			/* The unique name: the part before the flags. */
+			if ((colon = strchr(names[i], ':')) != NULL)
+				*colon = '\0';
+			rc = imp_message(im, names[i], raw.data, raw.len, mtime, err);
+		}
+		free(file);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	buf_release(&raw);
+	free(path);
+	return rc;
+}
+
+int sync_import_maildir(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
+			struct sync_counts *c, struct err *err)
+{
+	struct importer im = {ctx, o, path, c, {0}, 0};
+	struct stat sb;
+	char *cur = xasprintf("%s/cur", path);
+	int ok = stat(cur, &sb) == 0 && S_ISDIR(sb.st_mode);
+
+	free(cur);
+	if (!ok)
+		return err_set(err, ERR_USAGE, "'%s' is not a Maildir (it has no cur/ directory)",
+			       path);
+	if (maildir_sub(&im, path, "new", err) == -1 || maildir_sub(&im, path, "cur", err) == -1)
+		return -1;
+	return imp_flush(&im, err);
+}
+
+/* ---- mbox ------------------------------------------------------------------ */
+
+/* Parses the date of a "From sender Mon Jan  1 00:00:00 2024" line. */
+static int64_t mbox_from_date(const char *line)
+{
+	const char *p = strchr(line + 5, ' ');
+	int64_t t;
+
+	if (p == NULL || mail_parse_date(p + 1, strlen(p + 1), &t) == -1)
+		return 0;
+	return t;
+}
+
+struct mbox_msg {
+	struct buf raw;
+	int in_header;
+	size_t body_len;
+	long offset;
+	int64_t date;
+};
+
+static int mbox_emit(struct importer *im, struct mbox_msg *m, struct err *err)
+{
+	char ref[32];
+
+	if (m->offset < 0)
+		return 0;
+	snprintf(ref, sizeof ref, "offset:%ld", m->offset);
+	return imp_message(im, ref, m->raw.data, m->raw.len, m->date, err);
+}
+
+/* Adds one line of a message, keeping the header whole (up to its limit)
+ * and at most IMPORT_BODY_BYTES of the body. */
+static void mbox_line(struct mbox_msg *m, const char *line, size_t len)
+{
+	if (m->in_header) {
+		if (len == 1 || (len == 2 && line[0] == '\r'))
+			m->in_header = 0;
+		buf_add(&m->raw, line, len);
+		return;
+	}
+	/* mboxrd: ">From " in a body was "From " */
+	if (len > 5 && line[0] == '>' && strncmp(line + strspn(line, ">"), "From ", 5) == 0)
+		line++, len--;
+	if (m->body_len + len <= IMPORT_BODY_BYTES && buf_add(&m->raw, line, len) == 0)
+		m->body_len += len;
+}
+
+int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
+		     struct sync_counts *c, struct err *err)
+{
+	struct importer im = {ctx, o, path, c, {0}, 0};
+	struct mbox_msg m = {.offset = -1};
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long pos = 0;
+	int prev_blank = 1, rc = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return err_set(err, ERR_USAGE, "cannot open '%s': %s", path, strerror(errno));
+	buf_init(&m.raw, MAIL_MAX_HEADER + IMPORT_BODY_BYTES);
+	while (rc == 0 && (n = getline(&line, &cap, fp)) > 0) {
+		if (prev_blank && n > 5 && strncmp(line, "From ", 5) == 0) {
+			rc = mbox_emit(&im, &m, err);
+			buf_reset(&m.raw);
+			m.in_header = 1;
+			m.body_len = 0;
+			m.offset = pos;
+			m.date = mbox_from_date(line);
+		} else if (m.offset >= 0) {
+			mbox_line(&m, line, (size_t)n);
+		}
+		prev_blank = n == 1 || (n == 2 && line[0] == '\r');
+		pos += n;
+	}
+	if (rc == 0 && ferror(fp))
+		rc = err_set(err, ERR_USAGE, "cannot read '%s': %s", path, strerror(errno));
+	if (rc == 0)
+		rc = mbox_emit(&im, &m, err);
+	if (rc == 0)
+		rc = imp_flush(&im, err);
+	if (m.offset < 0 && rc == 0)
+		log_warnx("'%s' holds no messages (an mbox starts with a \"From \" line)", path);
+	free(line);
+	buf_release(&m.raw);
+	fclose(fp);
+	return rc;
+}

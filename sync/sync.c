@@ -1,0 +1,21 @@
+/* sync/sync.c - what every connector's sync shares: skip reason counting. */
+#include "sync/sync.h"
+
+#include <string.h>
+
+const char *const sync_reason_names[SYNC_NREASONS] = {
+	[SYNC_R_INTERNAL] = "internal",	      [SYNC_R_AUTOMATED] = "automated",
+	[SYNC_R_ROLE_SENDER] = "role-sender", [SYNC_R_IGNORED] = "ignored",
+	[SYNC_R_UNMATCHED] = "unmatched",     [SYNC_R_INVITATION] = "invitation",
+};
+
+void sync_count_skip(struct sync_counts *c, const char *reason)
+{
+	c->skipped++;
+	for (int i = 0; i < SYNC_NREASONS; i++) {
+		if (strcmp(sync_reason_names[i], reason) == 0) {
+			c->skips[i]++;
+			return;
+		}
+	}
+}

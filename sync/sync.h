@@ -1,0 +1,84 @@
+/* sync/sync.h - running the connectors: one account at a time, each
+ * folder incrementally, every batch committed with its folder state.
+ *
+ * The sync layer owns the order of things: which folders, which UIDs,
+ * when to commit, when to reconnect, what to do with a malformed item. It
+ * asks parsers/ to read bytes, match/ to decide, and store/ to remember.
+ */
+#ifndef SYNC_SYNC_H
+#define SYNC_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct err;
+struct config;
+struct cfg_account;
+struct store;
+struct match_dir;
+
+/* Skip reasons counted per run, in this order. */
+enum sync_reason {
+	SYNC_R_INTERNAL,
+	SYNC_R_AUTOMATED,
+	SYNC_R_ROLE_SENDER,
+	SYNC_R_IGNORED,
+	SYNC_R_UNMATCHED,
+	SYNC_R_INVITATION,
+	SYNC_NREASONS,
+};
+
+extern const char *const sync_reason_names[SYNC_NREASONS];
+
+struct sync_counts {
+	int64_t fetched;   /* items fetched and looked at */
+	int64_t logged;	   /* items logged (new or known activities) */
+	int64_t created;   /* new activities */
+	int64_t skipped;   /* items skipped, all reasons */
+	int64_t skips[SYNC_NREASONS];
+	int64_t errors;	   /* malformed items recorded in parse_errors */
+	int64_t removed;   /* items found deleted on the server */
+	int64_t folders, unchanged_folders;
+	int64_t resets;	   /* UIDVALIDITY changes */
+};
+
+struct sync_ctx {
+	struct store *st;
+	const struct config *cfg;
+	struct match_dir *dir;
+	int dry_run;  /* decide and count, then roll back */
+	int progress; /* show progress on stderr (a terminal) */
+	int64_t now;
+	/* Test hook: CRMSYNC_TEST_CHUNK sets the UID range per FETCH. */
+	uint32_t chunk;
+};
+
+struct match_opts;
+struct store_item;
+
+/* Parses, matches and stores one mail message: `header` is its header
+ * block, `body` (may be NULL) the first bytes of its body. A malformed
+ * header is recorded in parse_errors and counted, not returned as an
+ * error; -1 means the store failed (err set). Counts go to *c. */
+int sync_log_mail(struct sync_ctx *ctx, const struct match_opts *o, const struct store_item *item,
+		  const char *header, size_t hlen, const char *body, size_t blen,
+		  int64_t internaldate, struct sync_counts *c, struct err *err);
+
+/* Syncs one IMAP account. Returns 0, or -1 with err set (the account
+ * failed; what was committed before stays). Counts are added to *c. */
+int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct,
+		      struct sync_counts *c, struct err *err);
+
+/* Backfills from a Maildir (its cur/ and new/) or an mbox file, as the
+ * mailbox of o->owner_id, through the same parser and matcher as IMAP
+ * sync. Items are recorded under the account "import" with the path as
+ * container, so a re-import logs nothing twice. */
+int sync_import_maildir(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
+			struct sync_counts *c, struct err *err);
+int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
+		     struct sync_counts *c, struct err *err);
+
+/* Adds one skip of the named reason to the counts. */
+void sync_count_skip(struct sync_counts *c, const char *reason);
+
+#endif
