@@ -671,7 +671,8 @@ static void hdr_content_type(struct hdr_ctx *hc, const char *v, size_t n)
 		msg->autos.has_calendar = 1;
 }
 
-/* SPEC §5.5 signals: the value is the evidence shown to the user. */
+/* SPEC §5.5 signals: the value is the evidence shown to the user, so an
+ * empty field (List-Id: with nothing after it) is no signal. */
 static void hdr_auto(struct hdr_ctx *hc, enum hdr_id id, const char *v, size_t n)
 {
 	struct mail_auto *a = &hc->msg->autos;

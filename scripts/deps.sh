@@ -5,7 +5,8 @@
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format valgrind
 libetpan-dev libcurl4-gnutls-dev libical-dev libsqlite3-dev sqlite3 libxml2-dev
-libgnutls28-dev libidn2-dev tzdata ca-certificates dovecot-imapd radicale openssl curl"
+libgnutls28-dev libidn2-dev tzdata ca-certificates dovecot-imapd radicale openssl curl
+python3 time"
 
 missing=""
 for p in $PKGS; do
