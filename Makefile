@@ -42,7 +42,7 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA := $(BUILD)/libcrmsync.a
 
-.PHONY: all check test unit asan valgrind demo format format-check check-symbols banned clean deps
+.PHONY: all check test unit asan valgrind demo bench format format-check check-symbols banned clean deps
 
 all: crmsync
 
@@ -94,6 +94,10 @@ valgrind: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/crmsync
 	@sh scripts/demo.sh $(BUILD)/crmsync
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/crmsync $(BUILD)/tools/imap_floor
+	@sh scripts/bench.sh $(BUILD)/crmsync $(BUILD)/tools/imap_floor
 
 SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch] tests/tools/*.[ch])
 format:

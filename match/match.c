@@ -242,7 +242,7 @@ static void add_link(struct match_result *r, struct strset *linked, const char *
 {
 	char k[40];
 
-	snprintf(k, sizeof k, "%c%lld", type[1], (long long)id);
+	snprintf(k, sizeof k, "%s:%lld", type, (long long)id);
 	if (!strset_add(linked, k, 1, NULL))
 		return;
 	r->links = xreallocarray(r->links, r->act.nlinks + 1, sizeof *r->links);

@@ -1,0 +1,102 @@
+#!/bin/sh
+# scripts/bench.sh CRMSYNC FLOOR - `make bench`: crmsync's IMAP sync against
+# a private Dovecot on loopback, on generated mail, next to a floor measured
+# in the same run (a bare client sending the same UID FETCH commands and
+# discarding the bytes). Writes BENCHMARKS.md. Sizes: BENCH_SIZES (default
+# "10000 100000"); BENCH_QUICK=1 runs 2,000 only.
+set -u
+CRMSYNC_BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+FLOOR=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+export CRMSYNC_BIN
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+# lib.sh and servers.sh give a private $T and the server functions.
+set -- "$TOP/tests/integration/x"
+. "$TOP/tests/integration/lib.sh"
+. "$TOP/tests/integration/servers.sh"
+SIZES=${BENCH_SIZES:-10000 100000}
+[ "${BENCH_QUICK:-0}" = 1 ] && SIZES=2000
+PY=$(command -v python3)
+PW=bench-pw
+export PW CRMSYNC_NOW=2026-11-01T12:00:00Z
+OUT=$TOP/BENCHMARKS.md
+ROWS=$T/rows
+
+dovecot_start >/dev/null || { echo "bench: dovecot did not start" >&2; exit 1; }
+
+# measure LABEL CMD...: runs CMD under /usr/bin/time; prints "wall cpu rss_kb".
+measure() {
+	/usr/bin/time -f "%e %U %S %M" -o "$T/time" "$@" >"$T/mout" 2>"$T/merr" || {
+		echo "bench: '$*' failed:" >&2
+		tail -n 5 "$T/merr" >&2
+	}
+	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$T/time"
+}
+
+account_conf() { # file db user folders
+	{
+		printf '[store]\npath = %s\n[team]\ndomains = lumen.example\n' "$2"
+		printf '[imap "bench"]\nhost = 127.0.0.1\nport = %s\nsecurity = none\n' "$DOVECOT_PORT"
+		printf 'user = %s\npassword_env = PW\nowner = %s\nsince = 3650d\n' "$3" "$3"
+		[ -n "$4" ] && printf 'folders = %s\n' "$4"
+	} >"$1"
+}
+
+row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@" >>"$ROWS"; }
+
+bench_size() { # N FOLDERS
+	n=$1 nf=$2
+	w=$T/w$n-$nf
+	"$PY" "$TOP/tests/gen/gen.py" --out "$w" --seed 3 --bulk "$n" --bulk-folders "$nf" --now "$CRMSYNC_NOW" >/dev/null
+	user=$(sed -n 2p "$w/crm/users.csv" | cut -d, -f1)
+	for u in $(tail -n +2 "$w/crm/users.csv" | cut -d, -f1); do dovecot_add_user "$u" "$PW"; done
+	sh "$TOP/tests/gen/load_maildir.sh" "$w/mail" >/dev/null
+	folders=$(ls "$w/mail/$user" | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+	db=$T/b$n-$nf.db
+	for k in users companies contacts stages deals; do "$CRMSYNC_BIN" -q -d "$db" import $k "$w/crm/$k.csv" >/dev/null; done
+	account_conf "$T/b.conf" "$db" "$user" "$folders"
+	# Warm the server's caches (the first FETCH after loading builds indexes).
+	for f in $(ls "$w/mail/$user"); do "$FLOOR" 127.0.0.1 "$DOVECOT_PORT" "$user" "$PW" "$f" 1000 2048 >/dev/null; done
+	floor_s=0
+	for f in $(ls "$w/mail/$user"); do
+		s=$("$FLOOR" 127.0.0.1 "$DOVECOT_PORT" "$user" "$PW" "$f" 1000 2048 | cut -d' ' -f3)
+		floor_s=$(awk -v a="$floor_s" -v b="$s" 'BEGIN { print a + b }')
+	done
+	set -- $(measure "$CRMSYNC_BIN" -q -c "$T/b.conf" sync)
+	wall=$1 cpu=$2 rss=$3
+	set -- $(measure "$CRMSYNC_BIN" -q -c "$T/b.conf" sync)
+	nochange=$1
+	rate=$(awk -v n="$n" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')
+	ratio=$(awk -v a="$wall" -v b="$floor_s" 'BEGIN { printf "%.2f", a / b }')
+	row "$n in $nf folder(s)" "$(printf '%.2f s' "$wall")" "$(printf '%.2f s' "$cpu")" "$((rss / 1024)) MB" "$rate msg/s" "$(printf '%.3f s' "$floor_s") (x$ratio)"
+	printf '| %s | %s |\n' "$n in $nf folder(s)" "$nochange s" >>"$T/nochange"
+}
+
+: >"$ROWS"
+: >"$T/nochange"
+for n in $SIZES; do bench_size "$n" 1; done
+if [ "${BENCH_QUICK:-0}" != 1 ]; then bench_size 100000 20; fi
+
+{
+	echo "# Benchmarks"
+	echo
+	echo "Measured by \`make bench\` ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), $(dovecot --version | cut -d' ' -f1-2 | sed 's/^/Dovecot /'), crmsync $("$CRMSYNC_BIN" --version | cut -d' ' -f2))."
+	echo "Generated mail (tests/gen, bulk mode: 1-3 KB messages, mostly matched mail),"
+	echo "a private Dovecot on loopback (plain IMAP, warm cache), one connection."
+	echo
+	echo "## IMAP first sync"
+	echo
+	echo "The floor is a bare C client (tests/tools/imap_floor.c) sending the same"
+	echo "UID FETCH commands (same header fields, same 2 KB body start, ranges of"
+	echo "1,000) and discarding the bytes; the ratio is crmsync's wall time over it."
+	echo
+	echo "| mailbox | wall | CPU | peak RSS | rate | floor (ratio) |"
+	echo "|---|---|---|---|---|---|"
+	cat "$ROWS"
+	echo
+	echo "## No-change sync (one STATUS per folder)"
+	echo
+	echo "| mailbox | wall |"
+	echo "|---|---|"
+	cat "$T/nochange"
+} >"$OUT"
+cat "$OUT"

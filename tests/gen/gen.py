@@ -1,0 +1,1136 @@
+#!/usr/bin/env python3
+"""tests/gen/gen.py - a deterministic sales team's world for crmsync tests.
+
+usage:
+  gen.py --out DIR [--seed N] [--reps 3] [--companies 40]
+         [--contacts-per-company 3] [--threads 200] [--months 6]
+         [--now 2026-11-01T12:00:00Z] [--ignore PATTERNS] [--log-internal]
+  gen.py --out DIR --bulk N [--bulk-folders K] [--seed N] ...
+
+Writes into DIR (the parts it owns are replaced; nothing else is touched):
+
+  crm/users.csv companies.csv contacts.csv stages.csv deals.csv
+      the CRM, in the CSV columns of SPEC section 2 (team domain
+      lumen.example, companies under .example, one freemail contact)
+  mail/USER/FOLDER/NNNNNNNN.eml
+      each rep's mailbox (INBOX, Sent): one file per message copy, numbered
+      in date order per folder (a fresh Dovecot gives UID N to file N), mtime
+      = the Date header. tests/gen/load_maildir.sh loads them into Dovecot.
+  expect.jsonl
+      one object per distinct message: what docs/matching.md says crmsync
+      must make of it (see EXPECT below)
+  expect-summary.json
+      counts per outcome and reason, per mailbox, and the matching settings
+      the expectations assume (write them into the crmsync config)
+
+The expectations assume: [team] domains = the users' domain, log_internal =
+no (--log-internal: yes), [match] plus_addressing = yes, freemail = default,
+ignore = --ignore (default none), autocreate_contacts = no, capture = full.
+Without --ignore no message is "ignored" (the relay@crm-relay.example mail
+is "unmatched"); with --ignore '*@crm-relay.example' every reason occurs.
+
+EXPECT fields: message_id (normalised "<left@right>" or null), source_key
+(the Message-ID, or matching.md's sha256 key), subject (decoded), mailboxes
+([[user, folder], ...]), uids (the UID of each copy in a freshly loaded
+Dovecot, parallel to mailboxes), outcome (logged | skipped), reason (null |
+internal | automated | role-sender | ignored | unmatched | invitation),
+direction (inbound | outbound | internal | null when skipped), owners,
+thread_key (null for the message without a Message-ID), occurred_at (RFC
+3339 UTC), contacts (linked contact keys), companies (linked company
+domains), links ([{type, key, rule}], rules address/domain only; deal links
+are not predicted), participants (distinct addresses after dropping ignored
+ones), kind (what the generator meant to exercise).
+
+Python 3 standard library only. Same arguments, same bytes (and mtimes).
+"""
+import argparse
+import base64
+import calendar
+import csv
+import datetime
+import fnmatch
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import sys
+import time
+
+TEAM_DOMAIN = "lumen.example"
+FREEMAIL = [
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "aol.com", "icloud.com", "me.com", "mac.com", "gmx.de",
+    "gmx.net", "web.de", "mail.ru", "yandex.ru", "proton.me", "protonmail.com",
+    "zoho.com", "fastmail.com", "hey.com", "qq.com", "163.com",
+]
+
+# --- canonical keys and roles (parsers/addr.c, docs/matching.md) -------------
+
+ROLE_EXACT = {
+    "abuse", "admin", "administrator", "alerts", "billing", "bounce", "bounces", "daemon",
+    "help", "helpdesk", "hostmaster", "info", "listserv", "mailer-daemon", "mailerdaemon",
+    "majordomo", "marketing", "news", "newsletter", "newsletters", "nobody", "notification",
+    "notifications", "postmaster", "root", "sales", "security", "support", "unsubscribe",
+    "webmaster",
+}
+ROLE_INFIX = ("noreply", "no-reply", "no_reply", "no.reply", "donotreply", "do-not-reply",
+              "do_not_reply")
+ROLE_PREFIX = ("mailer-daemon", "bounce-", "bounce.", "bounce_", "bounces-", "bounces.",
+               "bounces_", "owner-")
+ROLE_SUFFIX = ("-bounces", "-request", "-owner")
+
+
+def canon(addr, plus=True):
+    local, _, domain = addr.strip().rpartition("@")
+    local, domain = local.lower(), domain.lower()
+    if plus and "+" in local[1:]:
+        local = local[0] + local[1:].split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return local + "@" + domain
+
+
+def is_role(key):
+    local = key.rpartition("@")[0].lower()
+    if "+" in local[1:]:
+        local = local[0] + local[1:].split("+", 1)[0]
+    return (local in ROLE_EXACT or any(x in local for x in ROLE_INFIX)
+            or local.startswith(ROLE_PREFIX)
+            or any(len(local) > len(s) and local.endswith(s) for s in ROLE_SUFFIX))
+
+
+def domain_chain(domain):
+    parts = domain.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]
+
+
+def norm_msgid(mid):
+    if mid is None:
+        return None
+    left, _, right = mid.strip().strip("<>").rpartition("@")
+    return "<%s@%s>" % (left, right.lower())
+
+
+# --- RFC 2047 and MIME encoding -------------------------------------------------
+
+Q_SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!*+-/")
+
+
+def _q(bs):
+    return "".join(chr(b) if b in Q_SAFE else "_" if b == 32 else "=%02X" % b for b in bs)
+
+
+def encoded_words(text, charset, enc):
+    """Encoded words of at most 75 characters, split at character boundaries."""
+    pre = "=?%s?%s?" % (charset, enc)
+    words, cur = [], ""
+
+    def enc_len(s):
+        bs = s.encode(charset)
+        return len(pre) + 2 + (len(base64.b64encode(bs)) if enc == "B" else len(_q(bs)))
+
+    for ch in text:
+        if cur and enc_len(cur + ch) > 75:
+            words.append(cur)
+            cur = ""
+        cur += ch
+    if cur:
+        words.append(cur)
+    out = []
+    for w in words:
+        bs = w.encode(charset)
+        out.append(pre + (base64.b64encode(bs).decode() if enc == "B" else _q(bs)) + "?=")
+    return "\n ".join(out)
+
+
+def can_latin1(s):
+    try:
+        s.encode("iso-8859-1")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def header_text(text, style):
+    """Unstructured header text. style: None (ASCII as is), utf8-b, utf8-q, latin1-q."""
+    if style is None:
+        if not text.isascii():
+            style = "utf8-b"
+        else:
+            return text
+    if style == "latin1-q" and not can_latin1(text):
+        style = "utf8-q"
+    charset, enc = {"utf8-b": ("UTF-8", "B"), "utf8-q": ("UTF-8", "Q"),
+                    "latin1-q": ("ISO-8859-1", "Q")}[style]
+    return encoded_words(text, charset, enc)
+
+
+SPECIALS = set('()<>[]:;@\\,."')
+
+
+_FMT_CACHE = {}
+
+
+def fmt_addr(name, addr, style=None):
+    k = (name, addr, style)
+    v = _FMT_CACHE.get(k)
+    if v is None:
+        v = _FMT_CACHE[k] = _fmt_addr(name, addr, style)
+    return v
+
+
+def _fmt_addr(name, addr, style):
+    if not name:
+        return addr
+    if not name.isascii() or style is not None:
+        return "%s <%s>" % (header_text(name, style or "utf8-b"), addr)
+    if any(c in SPECIALS for c in name):
+        return '"%s" <%s>' % (name.replace("\\", "\\\\").replace('"', '\\"'), addr)
+    return "%s <%s>" % (name, addr)
+
+
+def fmt_date(epoch, tz_minutes):
+    t = time.gmtime(epoch + tz_minutes * 60)
+    sign = "+" if tz_minutes >= 0 else "-"
+    m = abs(tz_minutes)
+    return "%s, %02d %s %04d %02d:%02d:%02d %s%02d%02d" % (
+        ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[t.tm_wday], t.tm_mday,
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+         "Dec")[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec, sign, m // 60, m % 60)
+
+
+def rfc3339(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def qp_encode(text):
+    """Quoted-printable (RFC 2045) of UTF-8 text, soft line breaks at 76."""
+    out = []
+    for line in text.split("\n"):
+        enc = ""
+        for b in line.encode("utf-8"):
+            enc += chr(b) if (33 <= b <= 126 and b != 61) or b == 32 else "=%02X" % b
+        if enc.endswith(" "):
+            enc = enc[:-1] + "=20"
+        while len(enc) > 75:
+            cut = 75
+            while enc[cut - 1] == "=" or enc[cut - 2] == "=":
+                cut -= 1
+            out.append(enc[:cut] + "=")
+            enc = enc[cut:]
+        out.append(enc)
+    return "\n".join(out)
+
+
+def b64_lines(bs):
+    s = base64.b64encode(bs).decode()
+    return "\n".join(s[i:i + 76] for i in range(0, len(s), 76))
+
+
+def html_of(text):
+    esc = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "<html><body>" + "".join("<p>%s</p>" % p for p in esc.split("\n\n")) + "</body></html>"
+
+
+# --- the world --------------------------------------------------------------------
+
+REPS = [("alice", "Alice", "Moreau"), ("bob", "Bob", "Okafor"), ("carol", "Carol", "Lindqvist"),
+        ("dave", "Dave", "Kowalski"), ("erin", "Erin", "Nakamura"), ("frank", "Frank", "Dubois"),
+        ("grace", "Grace", "Adeyemi"), ("henry", "Henry", "Schulz"), ("ines", "Inès", "Garnier"),
+        ("jonas", "Jonas", "Berg")]
+COMPANY_WORDS = [
+    "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "tyrell", "cyberdyne",
+    "wonka", "soylent", "massive", "oscorp", "vandelay", "monarch", "nakatomi", "gringotts",
+    "duff", "krusty", "planet", "aperture", "blackmesa", "weyland", "virtucon", "gekko",
+    "dunder", "sterling", "piedpiper", "bluth", "prestige", "rekall", "tessier", "zorg", "omni",
+    "spacely", "cogswell", "kramerica", "sirius", "buynlarge", "initrode", "ollivander",
+    "strickland", "abstergo", "shinra", "mooby", "veridian", "yoyodyne", "contoso", "fabrikam",
+    "northwind",
+]
+COMPANY_SUFFIX = ["Corporation", "GmbH", "Ltd", "Labs", "Group", "Systems", "S.A.", "AG",
+                  "Health", "Robotics", "Foods", "Logistics"]
+FIRST = ["Anna", "Ben", "Chloé", "David", "Elena", "Fatima", "Georg", "Hana", "Ivan", "Julia",
+         "Kofi", "Lena", "Marco", "Nora", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Tara",
+         "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zoë", "José", "Søren", "Łukasz", "François",
+         "Mia", "Noah", "Olga", "Pablo", "Ruth", "Samir", "Tomás", "Ulla", "Viktor", "Wanda"]
+LAST = ["Andersen", "Becker", "Castillo", "Dubois", "Eriksen", "Fischer", "García", "Hoffmann",
+        "Ivanova", "Jansen", "Kowalczyk", "Lambert", "Müller", "Nowak", "Olsen", "Petrov",
+        "Quintero", "Rossi", "Schmidt", "Tanaka", "Ueda", "Vogel", "Wójcik", "Xu", "Yilmaz",
+        "Zimmermann", "Ångström", "Núñez", "O'Brien", "Kierkegaard", "Lefèvre", "Smith",
+        "Brown", "Clark", "Evans", "Hughes", "Khan", "Martin", "Nguyen", "Patel"]
+ASCII_MAP = str.maketrans({"é": "e", "è": "e", "ë": "e", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+                           "ç": "c", "á": "a", "í": "i", "ó": "o", "ú": "u", "ñ": "n", "ü": "u",
+                           "ö": "o", "ä": "a", "å": "a", "Å": "A", "'": "", "ß": "ss"})
+LEAD_SOURCES = ["webinar", "referral", "outbound", "website", "trade show", "partner"]
+STAGES = [("lead", "Lead", 1, 10), ("qualified", "Qualified", 2, 25), ("demo", "Demo", 3, 40),
+          ("proposal", "Proposal", 4, 60), ("negotiation", "Negotiation", 5, 80),
+          ("closed", "Closed", 6, 100)]
+PRODUCTS = ["analytics", "dashboards", "data platform", "forecasting", "telemetry", "reporting",
+            "BI rollout", "pilot", "renewal", "expansion"]
+SUBJECTS = ["Quote for {p}", "Follow-up: {p} demo", "Pricing question about {p}",
+            "Contract draft v{n}", "Next steps on the {p} project", "Intro: {c} x Lumen",
+            "Meeting notes {c}", "Security questionnaire", "Invoice #{n}0{n}",
+            "Updated proposal for {c}", "Can we move our call?", "Reference customers",
+            "Angebot für {c}", "Réunion de suivi – {p}", "Prijsvoorstel {p} — Q{n}",
+            "Återkoppling om {p}", "Ödeme planı / payment plan"]
+BODIES = ["Hi {to},\n\nthanks for the call today. As discussed, here are the next steps for "
+          "{p}: a short technical review, then a proposal.\n\nBest,\n{me}",
+          "Hello {to},\n\ncould you send us the updated numbers before Friday? Our board meets "
+          "next week and wants to see the {p} figures.\n\nRegards,\n{me}",
+          "Hi {to},\n\nattached is the revised offer. Prices are in EUR and valid for 30 days; "
+          "the discount we talked about is included.\n\nCheers,\n{me}",
+          "Dear {to},\n\nwir freuen uns über Ihr Interesse. Anbei die Übersicht für {p} – "
+          "gerne stehen wir für Rückfragen zur Verfügung.\n\nViele Grüße\n{me}",
+          "{to},\n\nquick one: does Tuesday 10:00 still work? Otherwise Thursday afternoon.\n\n"
+          "{me}"]
+TZS = [0, 60, 120, -300, -480, 330, 540, -180]
+
+
+def ascii_of(s):
+    return s.translate(ASCII_MAP)
+
+
+class World:
+    def __init__(self, a):
+        self.a = a
+        self.rng = random.Random(a.seed)
+        self.now = calendar.timegm(time.strptime(a.now.replace("Z", ""), "%Y-%m-%dT%H:%M:%S"))
+        self.start = self.now - int(a.months * 30.44 * 86400)
+        self.msgs = []  # in generation order
+        self.idn = 0
+        self.ignore = [p.strip().lower() for p in (a.ignore or "").split(",") if p.strip()]
+        self._match_cache = {}
+
+    # -- CRM ------------------------------------------------------------------
+    def make_crm(self):
+        r, a = self.rng, self.a
+        self.reps = []
+        for i in range(a.reps):
+            if i < len(REPS):
+                login, first, last = REPS[i]
+            else:
+                login, first, last = "rep%d" % (i + 1), "Rep", "Number %d" % (i + 1)
+            email = "%s@%s" % (login, TEAM_DOMAIN)
+            aliases = []
+            if i == 0:
+                aliases = ["%s.%s@%s" % (ascii_of(first).lower(), ascii_of(last).lower(),
+                                         TEAM_DOMAIN)]
+            elif i == 2:
+                aliases = ["%s.eu@%s" % (login, TEAM_DOMAIN)]
+            self.reps.append({"email": email, "name": "%s %s" % (first, last),
+                              "aliases": aliases})
+        self.user_keys = set()
+        for u in self.reps:
+            self.user_keys.add(canon(u["email"]))
+            self.user_keys.update(canon(x) for x in u["aliases"])
+
+        self.companies, self.contacts = [], []
+        used_addr = set()
+        for i in range(a.companies):
+            word = COMPANY_WORDS[i % len(COMPANY_WORDS)]
+            if i >= len(COMPANY_WORDS):
+                word += str(i // len(COMPANY_WORDS) + 1)
+            domain = word + ".example"
+            if i == 0:
+                name = "%s, Inc." % word.capitalize()
+            elif i == 7:
+                name = '%s "Prime" %s' % (word.capitalize(), r.choice(COMPANY_SUFFIX))
+            else:
+                name = "%s %s" % (word.capitalize(), r.choice(COMPANY_SUFFIX))
+            extra = []
+            if i % 4 == 1:
+                extra = [word + "-corp.example"]
+            elif i % 4 == 3 and i % 8 == 3:
+                extra = [word + ".co.example"]
+            self.companies.append({"domain": domain, "name": name, "domains": extra,
+                                   "contacts": []})
+        for co in self.companies:
+            for k in range(a.contacts_per_company):
+                for _ in range(50):
+                    first, last = r.choice(FIRST), r.choice(LAST)
+                    local = "%s.%s" % (ascii_of(first).lower(), ascii_of(last).lower())
+                    if k == 0 and r.random() < 0.3:
+                        local = ascii_of(first).lower()
+                    addr = "%s@%s" % (local, co["domain"])
+                    if not is_role(addr) and canon(addr) not in used_addr:
+                        break
+                used_addr.add(canon(addr))
+                emails = []
+                if r.random() < 0.2:
+                    alt = "%s%s@%s" % (ascii_of(first)[0].lower(), ascii_of(last).lower(),
+                                       (co["domains"] or [co["domain"]])[0])
+                    if canon(alt) not in used_addr and not is_role(alt):
+                        used_addr.add(canon(alt))
+                        emails.append(alt)
+                c = {"email": addr, "name": "%s %s" % (first, last), "company": co["domain"],
+                     "lead_source": r.choice(LEAD_SOURCES),
+                     "created_at": self.day(self.start - r.randint(0, 200) * 86400),
+                     "emails": emails, "first": first}
+                co["contacts"].append(c)
+                self.contacts.append(c)
+        # the freemail contact: a consultant with a private address
+        self.jane = {"email": "jane.doe@gmail.com", "name": "Jane Doe", "company": "",
+                     "lead_source": "website", "created_at": self.day(self.start + 86400 * 3),
+                     "emails": [], "first": "Jane"}
+        self.contacts.append(self.jane)
+        self.contact_by_key = {}
+        for c in self.contacts:
+            for e in [c["email"]] + c["emails"]:
+                self.contact_by_key[canon(e)] = c
+        self.company_by_domain = {}
+        for co in self.companies:
+            for d in [co["domain"]] + co["domains"]:
+                self.company_by_domain[d] = co
+
+        self.deals = []
+        n = 0
+        for co in self.companies:
+            for _ in range(r.choice([0, 1, 1, 1, 2])):
+                n += 1
+                stage = r.choice(STAGES)
+                status = "open"
+                if stage[0] == "closed":
+                    status = r.choice(["won", "won", "lost"])
+                elif r.random() < 0.08:
+                    status = "lost"
+                created = self.start - r.randint(0, 120) * 86400
+                changed = created + r.randint(0, 150) * 86400
+                closed = changed if status != "open" else None
+                cts = r.sample(co["contacts"], min(len(co["contacts"]), r.choice([1, 1, 2])))
+                self.deals.append({
+                    "id": "D-%d" % (2000 + n),
+                    "name": "%s %s" % (co["name"].split()[0].strip(',"'), r.choice(PRODUCTS)),
+                    "stage": stage[0], "status": status, "company": co["domain"],
+                    "owner": r.choice(self.reps)["email"],
+                    "value": "%d.%02d" % (r.randint(2, 120) * 500, r.choice([0, 0, 0, 50, 99])),
+                    "currency": "USD" if r.random() < 0.2 else "EUR",
+                    "contacts": ";".join(c["email"] for c in cts),
+                    "lead_source": r.choice(LEAD_SOURCES), "created_at": self.day(created),
+                    "closed_at": self.day(closed) if closed else "",
+                    "expected_close": "" if closed else self.day(self.now + r.randint(20, 200)
+                                                                  * 86400),
+                    "stage_changed_at": self.day(min(changed, self.now - 86400)),
+                })
+
+    @staticmethod
+    def day(epoch):
+        return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+
+    def write_crm(self, out):
+        d = os.path.join(out, "crm")
+        os.makedirs(d, exist_ok=True)
+
+        def w(name, header, rows):
+            buf = io.StringIO()
+            cw = csv.writer(buf, lineterminator="\n")
+            cw.writerow(header)
+            for row in rows:
+                cw.writerow(row)
+            with open(os.path.join(d, name), "w", encoding="utf-8", newline="") as f:
+                f.write(buf.getvalue())
+
+        w("users.csv", ["email", "name", "aliases"],
+          [[u["email"], u["name"], ";".join(u["aliases"])] for u in self.reps])
+        w("companies.csv", ["domain", "name", "domains"],
+          [[c["domain"], c["name"], ";".join(c["domains"])] for c in self.companies])
+        w("contacts.csv", ["email", "name", "company", "lead_source", "created_at", "emails"],
+          [[c["email"], c["name"], c["company"], c["lead_source"], c["created_at"],
+            ";".join(c["emails"])] for c in self.contacts])
+        w("stages.csv", ["id", "name", "position", "probability"],
+          [list(s) for s in STAGES])
+        keys = ["id", "name", "stage", "status", "company", "owner", "value", "currency",
+                "contacts", "lead_source", "created_at", "closed_at", "expected_close",
+                "stage_changed_at"]
+        w("deals.csv", keys, [[dl[k] for k in keys] for dl in self.deals])
+
+    # -- messages --------------------------------------------------------------
+    def new_id(self, host, mixed=False):
+        self.idn += 1
+        tok = "%08x.%d" % (self.rng.getrandbits(32), self.idn)
+        if mixed:
+            return "<CA+%s=Xy@%s>" % (tok.upper(), host.upper())
+        return "<%s@%s>" % (tok, host)
+
+    def rep_addr(self, rep):
+        return (rep["name"], rep["email"])
+
+    def contact_addr(self, c, addr=None):
+        return (c["name"], addr or c["email"])
+
+    def msg(self, kind, frm, to, when, subject, cc=(), bcc=(), mid=True, host=None,
+            in_reply_to=None, references=None, headers=(), body="plain", subj_style=None,
+            name_style=None, text=None, mailboxes=None):
+        """Records one message. mailboxes: explicit [(user, folder)], else derived."""
+        if mid is True:
+            dom = frm[1].rpartition("@")[2]
+            mid = self.new_id(host or ("mail." + dom))
+        m = {"kind": kind, "from": frm, "to": list(to), "cc": list(cc), "bcc": list(bcc),
+             "date": int(when), "tz": self.rng.choice(TZS), "subject": subject,
+             "message_id": mid or None, "in_reply_to": in_reply_to,
+             "references": list(references or []), "headers": list(headers), "body": body,
+             "subj_style": subj_style, "name_style": name_style, "text": text,
+             "mailboxes": mailboxes}
+        self.msgs.append(m)
+        return m
+
+    def body_text(self, to_name, me_name, p):
+        t = self.rng.choice(BODIES)
+        return t.format(to=to_name.split()[0], me=me_name, p=p)
+
+    def subject_for(self, co):
+        r = self.rng
+        return r.choice(SUBJECTS).format(p=r.choice(PRODUCTS), c=co["name"].split()[0].strip(',"'),
+                                         n=r.randint(2, 9))
+
+    def when(self, lo=None, hi=None):
+        lo = self.start if lo is None else lo
+        hi = self.now - 3600 if hi is None else hi
+        return self.rng.randint(lo, max(lo, hi))
+
+    def pick_body(self):
+        x = self.rng.random()
+        return ("plain" if x < 0.40 else "qp" if x < 0.60 else "b64" if x < 0.70
+                else "alt" if x < 0.95 else "attach")
+
+    def pick_style(self):
+        x = self.rng.random()
+        return None if x < 0.4 else "utf8-b" if x < 0.6 else "utf8-q" if x < 0.8 else "latin1-q"
+
+    def make_threads(self):
+        r = self.rng
+        cos = [c for c in self.companies if c["contacts"]]
+        for _ in range(self.a.threads):
+            rep = r.choice(self.reps)
+            co = r.choice(cos)
+            people = r.sample(co["contacts"], min(len(co["contacts"]), r.choice([1, 1, 2, 3])))
+            other_rep = None
+            if len(self.reps) > 1 and r.random() < 0.12:
+                other_rep = r.choice([x for x in self.reps if x is not rep])
+            n = r.choice([1, 1, 2, 2, 3, 3, 4, 5])
+            subject = self.subject_for(co)
+            style = self.pick_style() if not subject.isascii() or r.random() < 0.1 else None
+            outbound = r.random() < 0.5
+            t = self.when(hi=self.now - 86400 * 2)
+            ids = []
+            last_ext = people[0]
+            for k in range(n):
+                subj = subject if k == 0 else "Re: " + subject
+                if outbound:
+                    frm = self.rep_addr(rep)
+                    to = [self.contact_addr(last_ext)]
+                    cc = [self.contact_addr(p) for p in people if p is not last_ext
+                          and r.random() < 0.7]
+                else:
+                    last_ext = r.choice(people) if k > 0 else people[0]
+                    frm = self.contact_addr(last_ext)
+                    to = [self.rep_addr(rep)]
+                    cc = [self.contact_addr(p) for p in people if p is not last_ext
+                          and r.random() < 0.5]
+                if other_rep is not None:
+                    cc.append(self.rep_addr(other_rep))
+                irt, refs = None, None
+                if ids:
+                    irt = ids[-1]
+                    refs = ids[-10:] if len(ids) <= 10 else [ids[0]] + ids[-9:]
+                    if r.random() < 0.05:
+                        refs = None  # In-Reply-To only
+                text = self.body_text(to[0][0] or "there", frm[0], r.choice(PRODUCTS))
+                m = self.msg("thread", frm, to, t, subj, cc=cc, in_reply_to=irt,
+                             references=refs, body=self.pick_body(), subj_style=style,
+                             name_style=self.pick_style() if r.random() < 0.3 else None,
+                             text=text)
+                ids.append(m["message_id"])
+                t = min(t + r.randint(1800, 3 * 86400), self.now - 60)
+                outbound = not outbound if r.random() < 0.85 else outbound
+
+    def make_specials(self):
+        """One of each case docs/matching.md distinguishes, whatever --threads is."""
+        r = self.rng
+        reps = self.reps
+        a0 = reps[0]
+        a1 = reps[1 % len(reps)]
+        a2 = reps[2 % len(reps)]
+        cos = [c for c in self.companies if c["contacts"]]
+        co = cos[0]
+        c0 = co["contacts"][0]
+        c1 = co["contacts"][1 % len(co["contacts"])]
+        c2 = co["contacts"][2 % len(co["contacts"])]
+        co2 = cos[1 % len(cos)]
+        d0 = co2["contacts"][0]
+        co_extra = next((c for c in cos if c["domains"]), co)
+        W = self.when
+        M = self.msg
+
+        def txt(to, me):
+            return self.body_text(to or "there", me, r.choice(PRODUCTS))
+
+        # domain rule: unknown person at a known company, inbound and outbound
+        M("domain-rule", ("Priya Raman", "priya.raman@" + co2["domain"]), [self.rep_addr(a0)],
+          W(), "Interested in a trial", text=txt(a0["name"], "Priya"))
+        M("domain-rule-subdomain", self.rep_addr(a1), [("Ops Lead", "ops.lead@eu." + co["domain"])],
+          W(), "Onboarding your EU team", text=txt("Ops", a1["name"]))
+        M("domain-rule-second-domain", self.rep_addr(a0),
+          [("", "procurement.team@" + co_extra["domains"][0] if co_extra["domains"]
+            else "procurement.team@" + co_extra["domain"])],
+          W(), "Purchase order details", text=txt("", a0["name"]), body="alt")
+        # address rule, freemail contact (also with a plus tag and another case)
+        M("freemail-contact", self.contact_addr(self.jane), [self.rep_addr(a0)], W(),
+          "Consulting availability", text=txt(a0["name"], "Jane"))
+        M("freemail-contact-plus", ("Jane Doe", "Jane.Doe+crm@gmail.com"), [self.rep_addr(a1)],
+          W(), "Re: consulting rates", text=txt(a1["name"], "Jane"))
+        local, _, dom = c0["email"].partition("@")
+        M("plus-address", self.contact_addr(c0, "%s+deals@%s" % (local, dom)), [self.rep_addr(a0)],
+          W(), "Sent from my plus address", text=txt(a0["name"], c0["name"]))
+        if c0["emails"] or any(c["emails"] for c in self.contacts):
+            cx = c0 if c0["emails"] else next(c for c in self.contacts if c["emails"])
+            M("second-address", self.contact_addr(cx, cx["emails"][0]), [self.rep_addr(a2)], W(),
+              "From my other address", text=txt(a2["name"], cx["name"]))
+        # several contacts of one company
+        M("several-contacts", self.contact_addr(c0), [self.rep_addr(a0)], W(),
+          "Our team's feedback", cc=[self.contact_addr(c1), self.contact_addr(c2)],
+          text=txt(a0["name"], c0["name"]))
+        # unmatched: unknown freemail address, unknown domain
+        M("unmatched-freemail", ("Random Prospect", "random.prospect@gmail.com"),
+          [self.rep_addr(a0)], W(), "Question about your product", text=txt(a0["name"], "R"))
+        M("unmatched-domain", ("Sam Someone", "sam@unknown-startup.example"), [self.rep_addr(a1)],
+          W(), "Partnership idea", text=txt(a1["name"], "Sam"))
+        # internal
+        M("internal", self.rep_addr(a0), [self.rep_addr(a1)], W(), "Pipeline review Thursday",
+          cc=[("Ops", "ops@eu." + TEAM_DOMAIN)], text=txt(a1["name"], a0["name"]))
+        if reps[0]["aliases"]:
+            M("internal-alias", self.rep_addr(a1), [(a0["name"], a0["aliases"][0])], W(),
+              "Lunch?", text=txt(a0["name"], a1["name"]))
+        # automated
+        M("newsletter", ("SaaS Weekly", "digest@saasweekly.example"), [self.rep_addr(a0)], W(),
+          "This week in SaaS: pricing pages",
+          headers=[("List-Id", "SaaS Weekly <weekly.saasweekly.example>"),
+                   ("List-Unsubscribe", "<mailto:leave@saasweekly.example>"),
+                   ("Precedence", "bulk")], body="alt", text="Top stories this week.")
+        M("list-unsubscribe-only", ("Events", "events@" + co["domain"]), [self.rep_addr(a1)], W(),
+          "You're invited: customer summit",
+          headers=[("List-Unsubscribe", "<https://%s/u?x=1>" % co["domain"])],
+          text="Join us at the summit.")
+        M("precedence-bulk", ("Campaigns", "campaigns@" + co2["domain"]), [self.rep_addr(a0)], W(),
+          "Spring offers", headers=[("Precedence", "bulk")], text="Offers.")
+        M("list-id-only", ("Discussion", "discuss@lists." + co2["domain"]), [self.rep_addr(a2)],
+          W(), "[discuss] release planning", headers=[("List-Id", "<discuss.lists.%s>"
+                                                        % co2["domain"])], text="Thread.")
+        M("auto-reply", self.contact_addr(d0), [self.rep_addr(a0)], W(),
+          "Automatic reply: Quote for analytics",
+          headers=[("Auto-Submitted", "auto-replied"), ("X-Autoreply", "yes")],
+          text="I am out of the office until Monday.")
+        M("x-autorespond", self.contact_addr(c1), [self.rep_addr(a1)], W(), "Out of office",
+          headers=[("X-Autorespond", "yes")], text="Away.")
+        M("bounce", ("Mail Delivery Subsystem", "MAILER-DAEMON@mx." + co["domain"]),
+          [self.rep_addr(a0)], W(), "Undelivered Mail Returned to Sender", body="report",
+          text="This is the mail system. I'm sorry to have to inform you...")
+        # role senders without automated headers
+        M("role-noreply", ("Billing", "noreply@billing." + co["domain"]), [self.rep_addr(a0)], W(),
+          "Your invoice is ready", text="Invoice attached.")
+        M("role-notifications", ("Portal", "notifications@" + co2["domain"]), [self.rep_addr(a1)],
+          W(), "New ticket comment", text="A comment was added.")
+        # invitations
+        M("invitation", self.contact_addr(c0), [self.rep_addr(a0)], W(),
+          "Invitation: Demo @ Tue 10:00", body="calendar", text="You have been invited.")
+        M("invitation-bare", self.contact_addr(d0), [self.rep_addr(a2)], W(), "Canceled: Sync",
+          body="calendar-only", text="")
+        # one message, two reps' mailboxes
+        M("cc-two-reps", self.contact_addr(d0), [self.rep_addr(a0)], W(), "Contract questions",
+          cc=[self.rep_addr(a1)], text=txt(a0["name"], d0["name"]))
+        M("outbound-cc-rep", self.rep_addr(a0), [self.contact_addr(c1)], W(),
+          "Introducing my colleague", cc=[self.rep_addr(a2)], text=txt(c1["name"], a0["name"]))
+        # no Message-ID (unique ASCII subject: check_expect finds it by subject)
+        M("no-message-id", self.contact_addr(d0), [self.rep_addr(a1)], W(),
+          "Quick question without a message id", mid=None, text=txt(a1["name"], d0["name"]))
+        # Message-ID with an upper-case domain (normalised to lower case)
+        M("mixed-case-msgid", self.contact_addr(c2), [self.rep_addr(a0)], W(), "Numbers for Q3",
+          mid=self.new_id("Mail.%s" % co["domain"], mixed=True), text=txt(a0["name"], c2["name"]))
+        M("auto-submitted-no", self.contact_addr(c1), [self.rep_addr(a0)], W(), "Manual follow-up",
+          headers=[("Auto-Submitted", "no")], text=txt(a0["name"], c1["name"]))
+        M("bcc", self.rep_addr(a0), [self.contact_addr(c0)], W(), "Proposal attached",
+          bcc=[self.contact_addr(d0)], body="attach", text=txt(c0["name"], a0["name"]))
+        M("duplicate-participant", self.contact_addr(c2), [self.rep_addr(a2)], W(),
+          "Duplicate address", cc=[("", c2["email"].upper()), ("", a2["email"].upper())],
+          text=txt(a2["name"], c2["name"]))
+        M("long-to", self.rep_addr(a1), [self.contact_addr(c) for c in co["contacts"]] +
+          [self.contact_addr(d0)], W(), "Workshop agenda (all attendees)",
+          text=txt("all", a1["name"]))
+        # ignore patterns (--ignore '*@crm-relay.example' makes the first one "ignored")
+        M("relay-only", ("CRM Relay", "relay@crm-relay.example"), [self.rep_addr(a0)], W(),
+          "Forwarded lead", text="Forwarded.")
+        M("relay-cc", self.contact_addr(c0), [self.rep_addr(a0)], W(), "Copying our relay",
+          cc=[("CRM Relay", "relay@crm-relay.example")], text=txt(a0["name"], c0["name"]))
+        # encodings, each at least once
+        M("subject-latin1-q", self.contact_addr(c1), [self.rep_addr(a0)], W(),
+          "Angebot für Müller & Söhne", subj_style="latin1-q", text=txt(a0["name"], c1["name"]))
+        M("subject-utf8-b", self.contact_addr(d0), [self.rep_addr(a1)], W(),
+          "Prijsvoorstel — 東京 office ✓", subj_style="utf8-b", text=txt(a1["name"], d0["name"]))
+        M("subject-utf8-q", self.contact_addr(c2), [self.rep_addr(a2)], W(),
+          "Réunion: ça marche très bien", subj_style="utf8-q", text=txt(a2["name"], c2["name"]))
+        M("name-latin1", ("Zoë Ångström", c1["email"]), [self.rep_addr(a0)], W(),
+          "Encoded display name (Latin-1)", name_style="latin1-q", text=txt(a0["name"], "Zoë"))
+        M("name-utf8", ("Łukasz Wójcik — 東京", d0["email"]), [self.rep_addr(a0)], W(),
+          "Encoded display name (UTF-8)", name_style="utf8-b", text=txt(a0["name"], "Łukasz"))
+        M("body-qp", self.contact_addr(c0), [self.rep_addr(a1)], W(), "Quoted-printable body",
+          body="qp", text="Grüße aus München – the ‘smart’ quotes and a very long line " * 3)
+        M("body-base64", self.rep_addr(a2), [self.contact_addr(d0)], W(), "Base64 body",
+          body="b64", text="Ceci est un message encodé en base64. 日本語も。")
+        M("body-alternative", self.contact_addr(c2), [self.rep_addr(a0)], W(),
+          "Multipart alternative body", body="alt", text="Plain part.\n\nSecond paragraph.")
+
+    # -- bulk mode ---------------------------------------------------------------
+    def write_bulk(self, out):
+        """--bulk N: N messages of the first rep over K folders, written straight
+        to disk (a benchmark needs 100,000 in seconds, so no generic rendering).
+        Folder i % K gets message i; dates rise with i, so file order is date
+        order. Sent holds outbound mail to contacts; the others inbound mail:
+        mostly from contacts, 4% newsletters, 3% unknown gmail.com senders,
+        3% unknown people at company domains. 20% reply to the previous
+        message of their folder (References: root, parent)."""
+        a, r = self.a, self.rng
+        rep = self.reps[0]
+        k = max(1, a.bulk_folders)
+        folders = ["INBOX", "Sent"][:k] + ["Archive%02d" % i for i in range(1, k - 1)]
+        mail = os.path.join(out, "mail")
+        for f in folders:
+            os.makedirs(os.path.join(mail, rep["email"], f), exist_ok=True)
+        span = self.now - 3600 - self.start
+        cts = [c for c in self.contacts if c["company"]]
+        rep_hdr = fmt_addr(rep["name"], rep["email"])
+        news = ("SaaS Weekly", "digest@saasweekly.example")
+        news_hdrs = [("List-Id", "<weekly.saasweekly.example>"), ("Precedence", "bulk")]
+        frag_cache = {}
+        counts = {}
+        prev = {}
+        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        boxes = {f: 0 for f in folders}
+        with open(os.path.join(out, "expect.jsonl"), "w", encoding="utf-8") as ex:
+            for i in range(a.bulk):
+                f = folders[i % k]
+                when = self.start + span * i // max(1, a.bulk)
+                c = cts[r.randrange(len(cts))]
+                x = r.random()
+                headers = ()
+                if f == "Sent":
+                    kind, frm, to = "bulk-outbound", (rep["name"], rep["email"]), (c["name"], c["email"])
+                elif x < 0.04:
+                    kind, frm, to, headers = "bulk-newsletter", news, None, news_hdrs
+                elif x < 0.07:
+                    kind, frm, to = "bulk-unmatched", ("Prospect %d" % i, "prospect%d@gmail.com" % i), None
+                elif x < 0.10:
+                    kind, frm, to = "bulk-domain", ("New %d" % i, "new%d@%s" % (i, c["company"])), None
+                else:
+                    kind, frm, to = "bulk-inbound", (c["name"], c["email"]), None
+                dom = frm[1].rpartition("@")[2]
+                mid = "<b%07d.%d@mail.%s>" % (i, a.seed, dom)
+                p = prev.get(f)
+                refs = None
+                if p is not None and r.random() < 0.2:
+                    refs = [p[1]] if p[1] == p[0] else [p[1], p[0]]
+                prev[f] = (mid, refs[0] if refs else mid)
+                subject = "Bulk %d: %s" % (i, PRODUCTS[r.randrange(len(PRODUCTS))])
+                boxes[f] += 1
+                uid = boxes[f]
+                # the matching outcome depends on the addresses and headers only;
+                # unknown senders differ per message but match alike per kind
+                fk = (kind, c["email"] if kind in ("bulk-outbound", "bulk-inbound", "bulk-domain")
+                      else "")
+                frag = frag_cache.get(fk)
+                if frag is None:
+                    m = {"from": frm, "to": [to] if to else [(rep["name"], rep["email"])],
+                         "cc": [], "bcc": [], "headers": list(headers), "body": "plain"}
+                    reason, direction, links, contacts, companies, nparts = self.match(m)
+                    frag = frag_cache[fk] = (reason, enc({
+                        "outcome": "logged" if reason is None else "skipped", "reason": reason,
+                        "direction": direction if reason is None else None,
+                        "owners": [rep["email"]]})[1:-1], enc({
+                        "contacts": contacts if reason is None else [],
+                        "companies": companies if reason is None else [],
+                        "links": links if reason is None else [], "participants": nparts,
+                        "kind": kind})[1:-1])
+                hdr = ["From: " + fmt_addr(frm[0], frm[1]) if kind != "bulk-unmatched" and
+                       kind != "bulk-domain" else "From: %s <%s>" % frm,
+                       "To: " + (fmt_addr(to[0], to[1]) if to else rep_hdr),
+                       "Subject: " + subject, "Date: " + fmt_date(when, 0),
+                       "Message-ID: " + mid]
+                if refs:
+                    hdr.append("In-Reply-To: " + p[0])
+                    hdr.append("References: " + " ".join(refs))
+                for n, v in headers:
+                    hdr.append("%s: %s" % (n, v))
+                hdr.append("MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n"
+                           "Content-Transfer-Encoding: 7bit\n\nMessage %d in the bulk mailbox.\n" % i)
+                fd = os.open("%s/%s/%s/%08d.eml" % (mail, rep["email"], f, uid),
+                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                try:
+                    os.write(fd, "\n".join(hdr).encode("utf-8"))
+                    os.utime(fd, (when, when))
+                finally:
+                    os.close(fd)
+                ex.write('{"message_id":"%s","source_key":"%s","subject":"%s","mailboxes":[["%s","%s"]],'
+                         '"uids":[%d],%s,"thread_key":"%s","occurred_at":"%s",%s}\n' % (
+                             mid, mid, subject, rep["email"], f, uid, frag[1],
+                             refs[0] if refs else mid, rfc3339(when), frag[2]))
+                key = frag[0] or "logged"
+                counts[key] = counts.get(key, 0) + 1
+        for f in folders:
+            os.utime(os.path.join(mail, rep["email"], f), (self.now, self.now))
+        os.utime(os.path.join(mail, rep["email"]), (self.now, self.now))
+        self.boxes = {(rep["email"], f): n for f, n in boxes.items() if n}
+        logged = counts.pop("logged", 0)
+        return self.write_summary(out, a.bulk, a.bulk, logged, counts)
+
+    # -- placement, rendering, expectations ------------------------------------------
+    def is_internal(self, key):
+        if key in self.user_keys:
+            return True
+        dom = key.rpartition("@")[2]
+        return dom == TEAM_DOMAIN or dom.endswith("." + TEAM_DOMAIN)
+
+    def rep_of(self, key):
+        for u in self.reps:
+            if key == canon(u["email"]) or key in (canon(x) for x in u["aliases"]):
+                return u["email"]
+        return None
+
+    def place(self, m):
+        if m["mailboxes"] is not None:
+            return [tuple(x) for x in m["mailboxes"]]
+        boxes = []
+        sender = self.rep_of(canon(m["from"][1]))
+        if sender:
+            boxes.append((sender, "Sent"))
+        for _, addr in m["to"] + m["cc"] + m["bcc"]:
+            u = self.rep_of(canon(addr))
+            if u and u != sender and (u, "INBOX") not in boxes:
+                boxes.append((u, "INBOX"))
+        return boxes
+
+    def expect(self, m):
+        """docs/matching.md applied to one message."""
+        k = (m["from"][1], tuple(a for _, a in m["to"]), tuple(a for _, a in m["cc"]),
+             tuple(a for _, a in m["bcc"]), tuple(m["headers"]), m["body"])
+        v = self._match_cache.get(k)
+        if v is None:
+            v = self._match_cache[k] = self.match(m)
+        reason, direction, links, contacts, companies, nparts = v
+        mid = norm_msgid(m["message_id"])
+        from_key = canon(m["from"][1])
+        if mid:
+            source_key = mid
+        else:
+            to_key = canon(m["to"][0][1]) if m["to"] else ""
+            source_key = "sha256:" + hashlib.sha256(("%s\n%d\n%s\n%s" % (
+                from_key, m["date"], m["subject"], to_key)).encode()).hexdigest()
+        if m["references"]:
+            thread = norm_msgid(m["references"][0])
+        elif m["in_reply_to"]:
+            thread = norm_msgid(m["in_reply_to"])
+        else:
+            thread = mid
+        logged = reason is None
+        return {
+            "message_id": mid, "source_key": source_key, "subject": m["subject"],
+            "mailboxes": [list(b) for b in m["boxes"]], "uids": m["uids"],
+            "outcome": "logged" if logged else "skipped", "reason": reason,
+            "direction": direction if logged else None,
+            "owners": sorted(set(u for u, _ in m["boxes"])),
+            "thread_key": thread, "occurred_at": rfc3339(m["date"]),
+            "contacts": contacts if logged else [], "companies": companies if logged else [],
+            "links": links if logged else [], "participants": nparts, "kind": m["kind"],
+        }
+
+    def match(self, m):
+        """The outcome part of expect(): depends on addresses and headers only."""
+        parts, seen = [], set()
+        for role, lst in (("from", [m["from"]]), ("to", m["to"]), ("cc", m["cc"]),
+                          ("bcc", m["bcc"])):
+            for _, addr in lst:
+                k = canon(addr)
+                if k not in seen:
+                    seen.add(k)
+                    parts.append((role, k))
+        from_key = canon(m["from"][1])
+        h = dict((n.lower(), v) for n, v in m["headers"])
+        reason = None
+        if m["body"] in ("calendar", "calendar-only"):
+            reason = "invitation"
+        elif ("auto-submitted" in h and h["auto-submitted"].lower() != "no") or \
+                h.get("precedence", "").lower() in ("bulk", "junk", "list") or \
+                "list-id" in h or "list-unsubscribe" in h or "x-autoreply" in h or \
+                "x-autorespond" in h or m["body"] == "report":
+            reason = "automated"
+        elif is_role(from_key):
+            reason = "role-sender"
+        externals = [k for _, k in parts if not self.is_internal(k)]
+        direction = None
+        if reason is None and not externals:
+            if self.a.log_internal and parts:
+                direction = "internal"
+            else:
+                reason = "internal"
+        links, contacts, companies = [], [], []
+        if reason is None and direction is None:
+            kept = [k for k in externals
+                    if not any(fnmatch.fnmatchcase(k, p) for p in self.ignore)]
+            dropped = set(externals) - set(kept)
+            parts = [(ro, k) for ro, k in parts if k not in dropped]
+            if not kept:
+                reason = "ignored"
+            else:
+                for k in kept:
+                    c = self.contact_by_key.get(k)
+                    if c is not None:
+                        ck = canon(c["email"])
+                        if ck not in contacts:
+                            contacts.append(ck)
+                            links.append({"type": "contact", "key": ck, "rule": "address"})
+                        if c["company"] and c["company"] not in companies:
+                            companies.append(c["company"])
+                            links.append({"type": "company", "key": c["company"],
+                                          "rule": "address"})
+                        continue
+                    dom = k.rpartition("@")[2]
+                    if any(d in FREEMAIL for d in domain_chain(dom)):
+                        continue
+                    co = next((self.company_by_domain[d] for d in domain_chain(dom)
+                               if d in self.company_by_domain), None)
+                    if co is not None and co["domain"] not in companies:
+                        companies.append(co["domain"])
+                        links.append({"type": "company", "key": co["domain"], "rule": "domain"})
+                if not links:
+                    reason = "unmatched"
+                else:
+                    direction = "outbound" if self.is_internal(from_key) else "inbound"
+        return reason, direction, links, contacts, companies, len(parts)
+
+    def render(self, m):
+        """The message as bytes (LF line ends, as in a Maildir)."""
+        r = self.rng
+        ns = m["name_style"]
+        lines = []
+
+        def addrs(lst, style):
+            out = [fmt_addr(n, a, style) for n, a in lst]
+            return ",\n ".join(out) if len(out) > 2 else ", ".join(out)
+
+        if m["kind"] not in ("bulk", "bulk-newsletter", "bulk-unmatched", "bulk-domain"):
+            lines.append("Return-Path: <%s>" % m["from"][1])
+            lines.append("Received: from mx.example (mx.example [192.0.2.25])\n"
+                         "\tby mail.lumen.example with ESMTPS id %08x\n\tfor <%s>; %s" % (
+                             r.getrandbits(32), (m["to"] or [m["from"]])[0][1],
+                             fmt_date(m["date"] + 2, 0)))
+        lines.append("From: " + fmt_addr(m["from"][0], m["from"][1], ns))
+        if m["to"]:
+            lines.append("To: " + addrs(m["to"], ns if r.random() < 0.5 else None))
+        if m["cc"]:
+            lines.append("Cc: " + addrs(m["cc"], None))
+        if m["bcc"]:
+            lines.append("Bcc: " + addrs(m["bcc"], None))
+        lines.append("Subject: " + header_text(m["subject"], m["subj_style"]))
+        lines.append("Date: " + fmt_date(m["date"], m["tz"]))
+        if m["message_id"]:
+            lines.append("Message-ID: " + m["message_id"])
+        if m["in_reply_to"]:
+            lines.append("In-Reply-To: " + m["in_reply_to"])
+        if m["references"]:
+            lines.append("References: " + "\n ".join(m["references"]))
+        for n, v in m["headers"]:
+            lines.append("%s: %s" % (n, v))
+        lines.append("MIME-Version: 1.0")
+        text = m["text"] or ""
+        body = m["body"]
+        bnd = "=_gen_%08x" % r.getrandbits(32)
+        if body == "plain":
+            if text.isascii():
+                lines.append("Content-Type: text/plain; charset=us-ascii")
+                lines.append("Content-Transfer-Encoding: 7bit")
+                payload = text
+            else:
+                lines.append("Content-Type: text/plain; charset=utf-8")
+                lines.append("Content-Transfer-Encoding: quoted-printable")
+                payload = qp_encode(text)
+        elif body == "qp":
+            lines.append("Content-Type: text/plain; charset=utf-8; format=flowed")
+            lines.append("Content-Transfer-Encoding: quoted-printable")
+            payload = qp_encode(text)
+        elif body == "b64":
+            lines.append("Content-Type: text/plain; charset=utf-8")
+            lines.append("Content-Transfer-Encoding: base64")
+            payload = b64_lines(text.encode("utf-8"))
+        elif body == "alt":
+            lines.append('Content-Type: multipart/alternative; boundary="%s"' % bnd)
+            payload = ("This is a multi-part message in MIME format.\n\n"
+                       "--{b}\nContent-Type: text/plain; charset=utf-8\n"
+                       "Content-Transfer-Encoding: quoted-printable\n\n{t}\n"
+                       "--{b}\nContent-Type: text/html; charset=utf-8\n"
+                       "Content-Transfer-Encoding: base64\n\n{h}\n--{b}--\n").format(
+                b=bnd, t=qp_encode(text), h=b64_lines(html_of(text).encode("utf-8")))
+        elif body == "attach":
+            pdf = b"%PDF-1.4\n" + bytes(r.getrandbits(8) for _ in range(600)) + b"\n%%EOF\n"
+            lines.append('Content-Type: multipart/mixed; boundary="%s"' % bnd)
+            payload = ("--{b}\nContent-Type: text/plain; charset=utf-8\n"
+                       "Content-Transfer-Encoding: quoted-printable\n\n{t}\n"
+                       "--{b}\nContent-Type: application/pdf; name=\"proposal.pdf\"\n"
+                       "Content-Disposition: attachment; filename=\"proposal.pdf\"\n"
+                       "Content-Transfer-Encoding: base64\n\n{p}\n--{b}--\n").format(
+                b=bnd, t=qp_encode(text), p=b64_lines(pdf))
+        elif body in ("calendar", "calendar-only"):
+            dt = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(m["date"] + 3 * 86400))
+            de = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(m["date"] + 3 * 86400 + 3600))
+            method = "REQUEST" if body == "calendar" else "CANCEL"
+            ics = ("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//crmsync gen//EN\nMETHOD:{me}\n"
+                   "BEGIN:VEVENT\nUID:gen-{u}@{d}\nDTSTAMP:{ds}\nDTSTART:{s}\nDTEND:{e}\n"
+                   "SUMMARY:{sub}\nORGANIZER:mailto:{o}\nATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:{a}\n"
+                   "{st}END:VEVENT\nEND:VCALENDAR\n").format(
+                me=method, u=r.getrandbits(32), d=m["from"][1].rpartition("@")[2],
+                ds=dt, s=dt, e=de, sub=m["subject"].split(":")[0], o=m["from"][1],
+                a=m["to"][0][1], st="STATUS:CANCELLED\n" if method == "CANCEL" else "")
+            if body == "calendar-only":
+                lines.append("Content-Type: text/calendar; charset=utf-8; method=CANCEL")
+                lines.append("Content-Transfer-Encoding: 7bit")
+                payload = ics
+            else:
+                lines.append('Content-Type: multipart/alternative; boundary="%s"' % bnd)
+                payload = ("--{b}\nContent-Type: text/plain; charset=utf-8\n\n{t}\n"
+                           "--{b}\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\n"
+                           "Content-Transfer-Encoding: 7bit\n\n{i}--{b}--\n").format(
+                    b=bnd, t=text, i=ics)
+        elif body == "report":
+            lines.append('Content-Type: multipart/report; report-type=delivery-status;'
+                         '\n\tboundary="%s"' % bnd)
+            payload = ("--{b}\nContent-Type: text/plain; charset=us-ascii\n\n{t}\n"
+                       "--{b}\nContent-Type: message/delivery-status\n\n"
+                       "Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; {a}\n"
+                       "Action: failed\nStatus: 5.1.1\n"
+                       "--{b}\nContent-Type: text/rfc822-headers\n\n"
+                       "From: {a}\nSubject: Quote\n--{b}--\n").format(
+                b=bnd, t=text, a=m["to"][0][1])
+        else:
+            raise ValueError(body)
+        return ("\n".join(lines) + "\n\n" + payload.rstrip("\n") + "\n").encode("utf-8")
+
+    def write_mail(self, out):
+        mail = os.path.join(out, "mail")
+        # copies per mailbox, in date order (then generation order)
+        boxes = {}
+        for i, m in enumerate(self.msgs):
+            m["boxes"] = self.place(m)
+            m["uids"] = []
+            for b in m["boxes"]:
+                boxes.setdefault(b, []).append(i)
+        created = set()
+        for b in sorted(boxes):
+            idx = sorted(boxes[b], key=lambda i: (self.msgs[i]["date"], i))
+            d = os.path.join(mail, b[0], b[1])
+            os.makedirs(d, exist_ok=True)
+            created.add(d)
+            for uid, i in enumerate(idx, 1):
+                self.msgs[i]["uids"].append((b, uid))
+        # render each message once (deterministic order), write every copy
+        for m in self.msgs:
+            data = self.render(m)
+            uids = dict(m["uids"])
+            m["uids"] = [uids[b] for b in m["boxes"]]
+            for b, uid in zip(m["boxes"], m["uids"]):
+                fd = os.open("%s/%s/%s/%08d.eml" % (mail, b[0], b[1], uid),
+                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                try:
+                    os.write(fd, data)
+                    os.utime(fd, (m["date"], m["date"]))
+                finally:
+                    os.close(fd)
+        self.boxes = {b: len(v) for b, v in boxes.items()}
+        for d in sorted(created, key=len, reverse=True):
+            os.utime(d, (self.now, self.now))
+        for u in sorted(set(b[0] for b in boxes)):
+            os.utime(os.path.join(mail, u), (self.now, self.now))
+
+    def write_expect(self, out):
+        counts, total = {}, {"messages": 0, "activities": 0, "copies": 0}
+        with open(os.path.join(out, "expect.jsonl"), "w", encoding="utf-8") as f:
+            for m in self.msgs:
+                e = self.expect(m)
+                f.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
+                key = e["outcome"] if e["outcome"] == "logged" else "skipped:" + e["reason"]
+                counts[key] = counts.get(key, 0) + 1
+                total["messages"] += 1
+                total["copies"] += len(e["mailboxes"])
+                total["activities"] += e["outcome"] == "logged"
+        reasons = {k.split(":", 1)[1]: v for k, v in counts.items() if ":" in k}
+        return self.write_summary(out, total["messages"], total["copies"],
+                                  counts.get("logged", 0), reasons)
+
+    def write_summary(self, out, messages, copies, logged, reasons):
+        reasons = dict(sorted(reasons.items()))
+        summary = {
+            "seed": self.a.seed, "now": self.a.now, "months": self.a.months,
+            "messages": messages, "copies": copies, "activities": logged, "logged": logged,
+            "skipped": sum(reasons.values()), "reasons": reasons,
+            "mailboxes": {"%s/%s" % b: n for b, n in sorted(self.boxes.items())},
+            "crm": {"users": len(self.reps), "companies": len(self.companies),
+                    "contacts": len(self.contacts), "deals": len(self.deals),
+                    "stages": len(STAGES)},
+            "assumes": {"team_domains": [TEAM_DOMAIN], "log_internal": bool(self.a.log_internal),
+                        "plus_addressing": True, "freemail": "default",
+                        "ignore": self.ignore, "autocreate_contacts": "no"},
+        }
+        with open(os.path.join(out, "expect-summary.json"), "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=1, sort_keys=False, ensure_ascii=False)
+            f.write("\n")
+        return summary
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--companies", type=int, default=40)
+    p.add_argument("--contacts-per-company", type=int, default=3)
+    p.add_argument("--threads", type=int, default=200)
+    p.add_argument("--months", type=float, default=6)
+    p.add_argument("--now", default="2026-11-01T12:00:00Z")
+    p.add_argument("--ignore", default="", help="[match] ignore patterns the expectations assume")
+    p.add_argument("--log-internal", action="store_true",
+                   help="expect log_internal = yes (internal mail logged)")
+    p.add_argument("--bulk", type=int, default=0, help="N messages for one user instead")
+    p.add_argument("--bulk-folders", type=int, default=2)
+    p.add_argument("-q", "--quiet", action="store_true")
+    a = p.parse_args(argv)
+    if a.reps < 1 or a.companies < 2 or a.contacts_per_company < 1:
+        p.error("need at least 1 rep, 2 companies and 1 contact per company")
+    try:
+        time.strptime(a.now.replace("Z", ""), "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        p.error("--now: want YYYY-MM-DDTHH:MM:SSZ")
+    t0 = time.monotonic()
+    for sub in ("mail", "crm"):
+        shutil.rmtree(os.path.join(a.out, sub), ignore_errors=True)
+    os.makedirs(a.out, exist_ok=True)
+    w = World(a)
+    w.make_crm()
+    w.write_crm(a.out)
+    if a.bulk:
+        s = w.write_bulk(a.out)
+    else:
+        w.make_threads()
+        w.make_specials()
+        w.write_mail(a.out)
+        s = w.write_expect(a.out)
+    for name in ("users", "companies", "contacts", "stages", "deals"):
+        os.utime(os.path.join(a.out, "crm", name + ".csv"), (w.now, w.now))
+    for name in ("mail", "crm", "expect.jsonl", "expect-summary.json", ""):
+        os.utime(os.path.join(a.out, name), (w.now, w.now))
+    if not a.quiet:
+        print("gen: %d messages (%d copies) in %d mailboxes, %d activities, skipped %s; "
+              "%.1f s" % (s["messages"], s["copies"], len(s["mailboxes"]), s["activities"],
+                          json.dumps(s["reasons"], sort_keys=True), time.monotonic() - t0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+#!/bin/sh
+# tests/integration/mail_faults.sh - IMAP sync when things go wrong: TLS
+# that must be refused, a wrong password, the server killed in the middle
+# of a sync, crmsync itself killed with SIGKILL at several points, and the
+# real-world corpus of broken mail. After every fault the next run
+# completes and the database equals a clean run's.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/servers.sh"
+servers_require dovecot
+PY=servers_py
+W=$T/world
+export CRMSYNC_NOW=2026-11-01T12:00:00Z
+export IMAP_PW=fault-secret-pw
+
+"$PY" "$TOP/tests/gen/gen.py" --out "$W" --seed 5 --bulk 3000 --bulk-folders 1 --now "$CRMSYNC_NOW" >/dev/null ||
+	fail "generator"
+rep=$(sed -n 2p "$W/crm/users.csv" | cut -d, -f1)
+for u in $(tail -n +2 "$W/crm/users.csv" | cut -d, -f1); do dovecot_add_user "$u" "$IMAP_PW"; done
+sh "$TOP/tests/gen/load_maildir.sh" "$W/mail" || fail "loading the maildir"
+dovecot_add_user corpus@lumen.example "$IMAP_PW"
+box=$(dovecot_maildir corpus@lumen.example INBOX)
+n=0
+for f in "$TOP"/tests/data/mail/*.eml; do
+	n=$((n + 1))
+	cp "$f" "$box/cur/$(printf '%06d' $n).M1P1.corpus:2,S"
+done
+ncorpus=$n
+dovecot_fix_perms
+dovecot_start || fail "dovecot_start"
+
+account() { # name user port security [extra]
+	printf '[imap "%s"]\nhost = 127.0.0.1\nport = %s\nsecurity = %s\nuser = %s\n' "$1" "$3" "$4" "$2"
+	printf 'password_env = IMAP_PW\nowner = %s\nsince = 3650d\n%s\n\n' "$rep" "${5:-}"
+}
+config() { # file db accounts...
+	f=$1 db=$2
+	shift 2
+	printf '[store]\npath = %s\n\n[team]\ndomains = lumen.example\n\n' "$db" >"$f"
+	for a in "$@"; do printf '%s\n' "$a" >>"$f"; done
+}
+newdb() { # db
+	rm -f "$1" "$1-wal" "$1-shm"
+	for k in users companies contacts stages deals; do
+		crm -d "$1" import $k "$W/crm/$k.csv"
+	done
+}
+# The rows that matter, in a canonical order, for comparing two databases.
+canon() {
+	sqlite3 "$1" "SELECT source_key, kind, direction, occurred_at, thread_key, removed FROM activities ORDER BY source_key;
+		SELECT a.source_key, u.email FROM activity_owners o JOIN activities a ON a.id = o.activity_id JOIN users u ON u.id = o.user_id ORDER BY 1, 2;
+		SELECT a.source_key, p.addr_key, p.role FROM participants p JOIN activities a ON a.id = p.activity_id ORDER BY 1, 2, 3;
+		SELECT a.source_key, l.type, l.target_id, l.rule FROM activity_links l JOIN activities a ON a.id = l.activity_id ORDER BY 1, 2, 3;
+		SELECT account, container, item_ref, identity, outcome, reason FROM item_outcomes ORDER BY 1, 2, 3;
+		SELECT account, container, uidvalidity, last_uid FROM sync_state ORDER BY 1, 2;"
+}
+
+# -- the clean run everything else is compared with ------------------------------------
+newdb "$T/clean.db"
+config "$T/clean.conf" "$T/clean.db" "$(account bulk "$rep" "$DOVECOT_PORT" none)"
+crm -c "$T/clean.conf" sync
+expect_rc 0 "clean bulk sync"
+clean=$(canon "$T/clean.db")
+check "clean run logged activities" [ "$(q "$T/clean.db" "SELECT count(*) FROM activities")" -gt 1000 ]
+
+# -- TLS ---------------------------------------------------------------------------------
+newdb "$T/tls.db"
+config "$T/tls.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_TLS_PORT" tls "ca_file = $DOVECOT_CA")"
+crm -c "$T/tls.conf" sync
+expect_rc 0 "TLS with ca_file"
+config "$T/tls2.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_TLS_PORT" tls)"
+crm -c "$T/tls2.conf" sync
+expect_rc 1 "self-signed certificate refused without ca_file"
+expect_err "crmsync: tls: " "TLS error names the account"
+expect_err "certificate" "TLS error says certificate"
+config "$T/tls3.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_BADHOST_PORT" tls "ca_file = $DOVECOT_CA")"
+crm -c "$T/tls3.conf" sync
+expect_rc 1 "wrong host name refused even with ca_file"
+config "$T/tls4.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_TLS_PORT" tls "tls_verify = no")"
+crm -c "$T/tls4.conf" sync
+expect_rc 0 "tls_verify = no connects"
+expect_err "tls_verify" "tls_verify = no warns"
+config "$T/tls5.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_PORT" starttls "ca_file = $DOVECOT_CA")"
+crm -c "$T/tls5.conf" sync
+expect_rc 0 "STARTTLS with ca_file"
+check "TLS runs logged what the clean run logged" [ "$(q "$T/tls.db" "SELECT count(*) FROM activities")" = "$(q "$T/clean.db" "SELECT count(*) FROM activities")" ]
+
+# -- a wrong password ------------------------------------------------------------------------
+IMAP_PW=wrong-password crm -c "$T/clean.conf" sync
+expect_rc 1 "wrong password"
+expect_err "crmsync: bulk: " "login error names the account"
+check "wrong password not printed" [ -z "$(grep -a wrong-password "$T/err" "$T/out")" ]
+
+# -- the server killed in the middle of a sync ----------------------------------------------
+newdb "$T/outage.db"
+config "$T/outage.conf" "$T/outage.db" "$(account bulk "$rep" "$DOVECOT_PORT" none "timeout = 5s")"
+CRMSYNC_TEST_CHUNK=50 "$CRMSYNC_BIN" -c "$T/outage.conf" sync >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+while [ "$(q "$T/outage.db" "SELECT coalesce(max(last_uid), 0) FROM sync_state" 2>/dev/null)" -lt 200 ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+dovecot_kill
+wait $pid
+rc=$?
+expect_rc 1 "server killed mid-sync"
+check "one-line error naming the account" [ "$(grep -c '^crmsync: bulk: ' "$T/err")" -eq 1 ]
+check "partial progress committed" [ "$(q "$T/outage.db" "SELECT count(*) FROM activities")" -gt 0 ]
+dovecot_start || fail "dovecot restart"
+crm -c "$T/outage.conf" sync
+expect_rc 0 "rerun after the outage"
+check "after the outage the database equals a clean run's" [ "$(canon "$T/outage.db" | sed 's/^bulk|/X|/')" = "$(echo "$clean" | sed 's/^bulk|/X|/')" ]
+
+# -- crmsync killed with SIGKILL at several points ----------------------------------------------
+newdb "$T/kill.db"
+config "$T/kill.conf" "$T/kill.db" "$(account bulk "$rep" "$DOVECOT_PORT" none)"
+for delay in 0.05 0.15 0.3 0.2 0.4; do
+	CRMSYNC_TEST_CHUNK=100 "$CRMSYNC_BIN" -c "$T/kill.conf" sync >/dev/null 2>&1 &
+	pid=$!
+	sleep $delay
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+done
+crm -c "$T/kill.conf" sync
+expect_rc 0 "sync after repeated SIGKILLs"
+check "after SIGKILLs the database equals a clean run's" [ "$(canon "$T/kill.db")" = "$clean" ]
+check "integrity after SIGKILLs" [ "$(q "$T/kill.db" "PRAGMA integrity_check")" = ok ]
+
+# -- the real-world corpus: every message parses or is recorded -------------------------------------
+newdb "$T/corpus.db"
+config "$T/corpus.conf" "$T/corpus.db" "$(account corpus corpus@lumen.example "$DOVECOT_PORT" none)"
+crm -c "$T/corpus.conf" sync
+expect_rc 0 "corpus sync"
+fetched=$(q "$T/corpus.db" "SELECT fetched FROM sync_runs ORDER BY id DESC LIMIT 1")
+check "every corpus message fetched ($fetched of $ncorpus)" [ "$fetched" = "$ncorpus" ]
+check "every corpus message has an outcome" [ "$(q "$T/corpus.db" "SELECT count(*) FROM item_outcomes WHERE account='corpus'")" = "$ncorpus" ]
+check "parse errors say what is wrong" [ "$(q "$T/corpus.db" "SELECT count(*) FROM parse_errors WHERE what = ''")" = 0 ]
+check "no bounce became an activity" [ "$(q "$T/corpus.db" "SELECT count(*) FROM participants WHERE role = 'from' AND (addr_key LIKE 'mailer-daemon@%' OR addr_key LIKE 'postmaster@%')")" = 0 ]
+
+# -- Maildir and mbox import give what the sync gave -------------------------------------------------
+md=$(dovecot_maildir "$rep" INBOX)
+newdb "$T/md.db"
+crm -d "$T/md.db" import maildir "$md" --owner "$rep"
+expect_rc 0 "import maildir"
+check "maildir import logs what the sync logged" [ "$(q "$T/md.db" "SELECT count(*) FROM activities")" = "$(q "$T/clean.db" "SELECT count(*) FROM activities")" ]
+crm -d "$T/md.db" import maildir "$md" --owner "$rep"
+expect_out "(0 new activities)" "maildir re-import adds nothing"
+for f in "$md"/cur/*; do printf 'From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n'; sed 's/^From />From /'  "$f"; printf '\n'; done >"$T/all.mbox"
+newdb "$T/mbox.db"
+crm -d "$T/mbox.db" import mbox "$T/all.mbox" --owner "$rep"
+expect_rc 0 "import mbox"
+check "mbox import logs what the sync logged" [ "$(q "$T/mbox.db" "SELECT count(*) FROM activities")" = "$(q "$T/clean.db" "SELECT count(*) FROM activities")" ]
+crm -d "$T/mbox.db" import mbox "$T/all.mbox"
+expect_rc 2 "mbox import without --owner when there are several users"
+expect_err "--owner" "the error says to give --owner"
+
+t_done mail_faults
