@@ -709,8 +709,8 @@ static int import_mail(struct cli *c, const char *kind, const char *path, const 
 	ctx.now = c->now;
 	ctx.dry_run = dry_run;
 	o.log_internal = ctx.cfg->log_internal;
-	r = strcmp(kind, "mbox") == 0 ? sync_import_mbox(&ctx, &o, path, &n, &err)
-				      : sync_import_maildir(&ctx, &o, path, &n, &err);
+	r = strcmp(kind, "mbox") == 0 ? sync_import_mbox(&ctx, &o, path, &n, &err) :
+					sync_import_maildir(&ctx, &o, path, &n, &err);
 	if (r == -1) {
 		rc = cli_fail(&err);
 		goto out;
@@ -752,8 +752,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	argc -= optind - 1;
 	argv += optind - 1;
 	if (argc != 3)
-		return cli_usage("import", argc < 3 ? "expected a kind and a file"
-						    : "unexpected argument '%s'",
+		return cli_usage("import",
+				 argc < 3 ? "expected a kind and a file" :
+					    "unexpected argument '%s'",
 				 argc > 3 ? argv[3] : "");
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strcmp(argv[1], kinds[i].name) == 0) {
@@ -770,7 +771,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "ics") == 0)
 		return cli_usage("import", "importing ics is not available in this version yet");
-	return cli_usage("import", "unknown kind '%s' (users, companies, contacts, stages, "
-				   "deals, mbox or maildir)",
+	return cli_usage("import",
+			 "unknown kind '%s' (users, companies, contacts, stages, "
+			 "deals, mbox or maildir)",
 			 argv[1]);
 }

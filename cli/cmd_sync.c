@@ -91,8 +91,8 @@ static int sync_parse(int argc, char **argv, struct sync_args *a)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			a->accounts = xreallocarray(a->accounts, a->naccounts + 1,
-						    sizeof *a->accounts);
+			a->accounts =
+				xreallocarray(a->accounts, a->naccounts + 1, sizeof *a->accounts);
 			a->accounts[a->naccounts++] = optarg;
 			break;
 		case 'n':
@@ -123,9 +123,9 @@ static int wanted(const struct sync_args *a, const char *name)
 static void print_summary(const struct cfg_account *acct, const struct sync_counts *c, int ok,
 			  double secs, int dry_run)
 {
-	printf("%s%s: %s: %lld fetched, %lld logged (%lld new), %lld skipped", dry_run ? "dry run: " : "",
-	       acct->name, ok ? "ok" : "FAILED", (long long)c->fetched, (long long)c->logged,
-	       (long long)c->created, (long long)c->skipped);
+	printf("%s%s: %s: %lld fetched, %lld logged (%lld new), %lld skipped",
+	       dry_run ? "dry run: " : "", acct->name, ok ? "ok" : "FAILED", (long long)c->fetched,
+	       (long long)c->logged, (long long)c->created, (long long)c->skipped);
 	for (int i = 0; i < SYNC_NREASONS; i++)
 		if (c->skips[i] > 0)
 			printf(" %s=%lld", sync_reason_names[i], (long long)c->skips[i]);
@@ -139,9 +139,16 @@ static void record_run(struct sync_ctx *ctx, const char *account, int64_t run_id
 		       const struct sync_counts *c, const struct err *e, int ok)
 {
 	const int64_t *counts = c->skips;
-	struct store_run r = {c->fetched, c->logged, c->skipped, c->errors,
-			      ok ? "ok" : "failed", ok ? NULL : err_kind_name(e->kind),
-			      ok ? NULL : e->msg, sync_reason_names, counts, SYNC_NREASONS};
+	struct store_run r = {c->fetched,
+			      c->logged,
+			      c->skipped,
+			      c->errors,
+			      ok ? "ok" : "failed",
+			      ok ? NULL : err_kind_name(e->kind),
+			      ok ? NULL : e->msg,
+			      sync_reason_names,
+			      counts,
+			      SYNC_NREASONS};
 	struct err err;
 
 	err_init(&err);
@@ -184,8 +191,8 @@ static int sync_one(struct sync_ctx *ctx, const struct cfg_account *acct)
 		log_errorx("%s: %s (%s)", acct->name, err.msg, advice(&err));
 	if (!ctx->dry_run)
 		record_run(ctx, acct->name, run_id, &c, &err, ok);
-	print_summary(acct, &c, ok, (double)(t1.tv_sec - t0.tv_sec) +
-					    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	print_summary(acct, &c, ok,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      ctx->dry_run);
 	return ok ? 0 : (err.kind == ERR_DB ? -2 : -1);
 }

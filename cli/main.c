@@ -24,7 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 struct command {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);

@@ -17,18 +17,18 @@
 
 /* Domains of free mail providers: a person there is not their company. */
 static const char *const freemail_builtin[] = {
-	"gmail.com",	   "googlemail.com", "outlook.com",   "hotmail.com",   "hotmail.co.uk",
-	"hotmail.fr",	   "live.com",	     "live.co.uk",    "msn.com",       "yahoo.com",
-	"yahoo.co.uk",	   "yahoo.fr",	     "yahoo.de",      "ymail.com",     "rocketmail.com",
-	"aol.com",	   "icloud.com",     "me.com",	      "mac.com",       "gmx.de",
-	"gmx.net",	   "gmx.com",	     "gmx.at",	      "web.de",	       "mail.com",
-	"proton.me",	   "protonmail.com", "pm.me",	      "zoho.com",      "yandex.ru",
-	"yandex.com",	   "mail.ru",	     "qq.com",	      "163.com",       "126.com",
-	"fastmail.com",	   "fastmail.fm",    "hey.com",	      "t-online.de",   "orange.fr",
-	"free.fr",	   "laposte.net",    "libero.it",     "virgilio.it",   "seznam.cz",
-	"wp.pl",	   "o2.pl",	     "interia.pl",    "btinternet.com", "comcast.net",
-	"verizon.net",	   "att.net",	     "sbcglobal.net", "tutanota.com",  "posteo.de",
-	"mailbox.org",	   "naver.com",	     "hanmail.net",   "rediffmail.com", "inbox.ru",
+	"gmail.com",	"googlemail.com", "outlook.com",   "hotmail.com",    "hotmail.co.uk",
+	"hotmail.fr",	"live.com",	  "live.co.uk",	   "msn.com",	     "yahoo.com",
+	"yahoo.co.uk",	"yahoo.fr",	  "yahoo.de",	   "ymail.com",	     "rocketmail.com",
+	"aol.com",	"icloud.com",	  "me.com",	   "mac.com",	     "gmx.de",
+	"gmx.net",	"gmx.com",	  "gmx.at",	   "web.de",	     "mail.com",
+	"proton.me",	"protonmail.com", "pm.me",	   "zoho.com",	     "yandex.ru",
+	"yandex.com",	"mail.ru",	  "qq.com",	   "163.com",	     "126.com",
+	"fastmail.com", "fastmail.fm",	  "hey.com",	   "t-online.de",    "orange.fr",
+	"free.fr",	"laposte.net",	  "libero.it",	   "virgilio.it",    "seznam.cz",
+	"wp.pl",	"o2.pl",	  "interia.pl",	   "btinternet.com", "comcast.net",
+	"verizon.net",	"att.net",	  "sbcglobal.net", "tutanota.com",   "posteo.de",
+	"mailbox.org",	"naver.com",	  "hanmail.net",   "rediffmail.com", "inbox.ru",
 };
 
 struct match_dir {
@@ -237,8 +237,8 @@ static void collect_participants(const struct mail_msg *m, struct match_result *
 	r->act.nparticipants = n;
 }
 
-static void add_link(struct match_result *r, struct strset *linked, const char *type,
-		     int64_t id, const char *rule)
+static void add_link(struct match_result *r, struct strset *linked, const char *type, int64_t id,
+		     const char *rule)
 {
 	char k[40];
 
@@ -293,7 +293,8 @@ static int64_t pick_time(const struct mail_msg *m, int64_t internaldate)
 {
 	const int64_t y1990 = 631152000;
 
-	if (m->has_date && m->date >= y1990 && (internaldate == 0 || m->date <= internaldate + 86400))
+	if (m->has_date && m->date >= y1990 &&
+	    (internaldate == 0 || m->date <= internaldate + 86400))
 		return m->date;
 	return internaldate != 0 ? internaldate : (m->has_date ? m->date : 0);
 }
@@ -307,9 +308,9 @@ char *match_mail_source_key(const struct mail_msg *m, int64_t when)
 	if (m->message_id != NULL)
 		return xstrdup(m->message_id);
 	buf_init(&b, MAIL_MAX_HEADER);
-	buf_addf(&b, "%s\n%lld\n%s\n%s", m->from.n ? (m->from.v[0].key ? m->from.v[0].key : "") : "",
-		 (long long)when, m->subject ? m->subject : "",
-		 m->to.n && m->to.v[0].key ? m->to.v[0].key : "");
+	buf_addf(&b, "%s\n%lld\n%s\n%s",
+		 m->from.n ? (m->from.v[0].key ? m->from.v[0].key : "") : "", (long long)when,
+		 m->subject ? m->subject : "", m->to.n && m->to.v[0].key ? m->to.v[0].key : "");
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, b.data, b.len, digest);
 	buf_release(&b);
 	hex = xmalloc(7 + 64 + 1);

@@ -18,11 +18,11 @@ struct err;
 
 /* One <response>: properties from its 200 propstat. */
 struct davxml_response {
-	char *href;   /* owned; normalised (davxml_href_normalize against the base) */
-	int status;   /* the response's own <status> (404 for a deleted member in
-		       * sync-collection), else 200 when a 200 propstat exists, else the
-		       * first propstat's status */
-	char *etag;   /* owned; getetag with quotes as sent, or NULL */
+	char *href;	     /* owned; normalised (davxml_href_normalize against the base) */
+	int status;	     /* the response's own <status> (404 for a deleted member in
+			      * sync-collection), else 200 when a 200 propstat exists, else the
+			      * first propstat's status */
+	char *etag;	     /* owned; getetag with quotes as sent, or NULL */
 	char *calendar_data; /* owned; C:calendar-data text, or NULL */
 	char *displayname;   /* owned, or NULL */
 	char *ctag;	     /* owned; CS:getctag, or NULL */
@@ -62,7 +62,7 @@ char *davxml_href_normalize(const char *base_url, const char *href);
 
 /* Request bodies (new heap strings, UTF-8 XML). */
 char *davxml_propfind_body(const char *const *props, size_t n); /* "D:displayname" ... */
-char *davxml_sync_collection_body(const char *sync_token);	  /* NULL or "" for initial */
+char *davxml_sync_collection_body(const char *sync_token);	/* NULL or "" for initial */
 char *davxml_multiget_body(const char *const *hrefs, size_t n);
 char *davxml_calendar_query_body(const char *start_utc, const char *end_utc); /* 20260101T000000Z */
 

@@ -25,9 +25,9 @@ struct err;
 #define ICS_DEFAULT_INSTANCES 1000		/* recurrence instances per series */
 
 struct ics_person {
-	char *address; /* owned; the mailto: address as written (mailto: removed), or NULL */
-	char *key;     /* owned; addr_canonical() of it, or NULL */
-	char *name;    /* owned; CN, or NULL */
+	char *address;	/* owned; the mailto: address as written (mailto: removed), or NULL */
+	char *key;	/* owned; addr_canonical() of it, or NULL */
+	char *name;	/* owned; CN, or NULL */
 	char *partstat; /* owned; upper case (NEEDS-ACTION, ACCEPTED, DECLINED ...), or NULL */
 	char *role;	/* owned; ROLE parameter, or NULL */
 };
@@ -39,13 +39,13 @@ struct ics_occurrence {
 			      * NULL for a non-recurring event */
 	int64_t start, end;  /* UTC seconds; end >= start */
 	int all_day;
-	int floating;	     /* the times had no zone: read in the default zone */
-	char *summary;	     /* owned; may be NULL */
-	char *location;	     /* owned; may be NULL */
-	char *description;   /* owned; may be NULL */
-	char *status;	     /* owned; CONFIRMED, TENTATIVE, CANCELLED, or NULL */
+	int floating;	   /* the times had no zone: read in the default zone */
+	char *summary;	   /* owned; may be NULL */
+	char *location;	   /* owned; may be NULL */
+	char *description; /* owned; may be NULL */
+	char *status;	   /* owned; CONFIRMED, TENTATIVE, CANCELLED, or NULL */
 	int sequence;
-	struct ics_person organizer; /* address NULL when there is none */
+	struct ics_person organizer;  /* address NULL when there is none */
 	struct ics_person *attendees; /* owned */
 	size_t nattendees;
 };

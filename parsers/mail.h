@@ -22,10 +22,10 @@
 
 struct err;
 
-#define MAIL_MAX_HEADER	   (256 * 1024) /* bytes of header block we accept */
-#define MAIL_MAX_ADDRS	   1000		/* addresses per message, all fields together */
-#define MAIL_MAX_REFS	   200		/* References entries kept (the last ones) */
-#define MAIL_MAX_SNIPPET   10000	/* characters a snippet may be asked for */
+#define MAIL_MAX_HEADER	 (256 * 1024) /* bytes of header block we accept */
+#define MAIL_MAX_ADDRS	 1000	      /* addresses per message, all fields together */
+#define MAIL_MAX_REFS	 200	      /* References entries kept (the last ones) */
+#define MAIL_MAX_SNIPPET 10000	      /* characters a snippet may be asked for */
 
 /* One mailbox of an address list. */
 struct mail_addr {
@@ -61,12 +61,12 @@ struct mail_msg {
 	char *in_reply_to; /* owned; first msg-id of In-Reply-To, normalised, or NULL */
 	char **references; /* owned; normalised msg-ids, oldest first */
 	size_t nreferences;
-	char *content_type; /* owned; lower-cased "type/subtype" of the message, or NULL */
-	char *charset;	    /* owned; its charset parameter, lower-cased, or NULL */
-	char *boundary;	    /* owned; its boundary parameter, or NULL */
+	char *content_type;	 /* owned; lower-cased "type/subtype" of the message, or NULL */
+	char *charset;		 /* owned; its charset parameter, lower-cased, or NULL */
+	char *boundary;		 /* owned; its boundary parameter, or NULL */
 	char *transfer_encoding; /* owned; Content-Transfer-Encoding, lower-cased, or NULL */
 	struct mail_auto autos;
-	char *gm_thrid; /* owned; X-GM-THRID when the connector adds it, else NULL */
+	char *gm_thrid;	 /* owned; X-GM-THRID when the connector adds it, else NULL */
 	char **warnings; /* owned; "Date: unparsable 'foo'" and the like */
 	size_t nwarnings;
 };

@@ -26,11 +26,10 @@ int store_each_contact_address(struct store *st,
 	if (s == NULL)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t company = sqlite3_column_type(s, 2) == SQLITE_NULL
-					  ? -1
-					  : sqlite3_column_int64(s, 2);
-		if (fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1),
-		       company, arg) == -1)
+		int64_t company =
+			sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 2);
+		if (fn((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1), company,
+		       arg) == -1)
 			break;
 	}
 	sqlite3_reset(s);
@@ -39,8 +38,7 @@ int store_each_contact_address(struct store *st,
 
 /* Runs a two-column (text, id) query and calls fn for each row. */
 static int each_text_id(struct store *st, const char *sql,
-			int (*fn)(const char *k, int64_t id, void *arg), void *arg,
-			struct err *err)
+			int (*fn)(const char *k, int64_t id, void *arg), void *arg, struct err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
@@ -62,9 +60,8 @@ int store_each_company_domain(struct store *st,
 	return each_text_id(st, "SELECT domain, company_id FROM company_domains", fn, arg, err);
 }
 
-int store_each_user_address(struct store *st,
-			    int (*fn)(const char *key, int64_t user, void *arg), void *arg,
-			    struct err *err)
+int store_each_user_address(struct store *st, int (*fn)(const char *key, int64_t user, void *arg),
+			    void *arg, struct err *err)
 {
 	return each_text_id(st, "SELECT address, user_id FROM user_emails", fn, arg, err);
 }
@@ -328,10 +325,11 @@ int store_items_removed(struct store *st, const char *account, const char *conta
 
 	*n_out = 0;
 	for (size_t i = 0; i < n; i++) {
-		if ((s = store_stmt(st,
-				    "UPDATE item_outcomes SET removed_at = ?4 WHERE account = ?1 AND "
-				    "container = ?2 AND item_ref = ?3 AND removed_at IS NULL",
-				    err)) == NULL)
+		if ((s = store_stmt(
+			     st,
+			     "UPDATE item_outcomes SET removed_at = ?4 WHERE account = ?1 AND "
+			     "container = ?2 AND item_ref = ?3 AND removed_at IS NULL",
+			     err)) == NULL)
 			return -1;
 		store_bind_text(s, 1, account);
 		store_bind_text(s, 2, container);
@@ -421,7 +419,8 @@ int store_sync_state_get(struct store *st, const char *account, const char *cont
 		out->ctag = store_col_strdup(s, 8);
 	}
 	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(st, err, "reading sync state");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+						       store_fail(st, err, "reading sync state");
 }
 
 int store_sync_state_put(struct store *st, const char *account, const char *container,
@@ -467,7 +466,8 @@ int store_run_start(struct store *st, const char *account, int64_t now, int64_t 
 		    struct err *err)
 {
 	sqlite3_stmt *s = store_stmt(
-		st, "INSERT INTO sync_runs (account, started_at, outcome) VALUES (?1, ?2, 'running')",
+		st,
+		"INSERT INTO sync_runs (account, started_at, outcome) VALUES (?1, ?2, 'running')",
 		err);
 
 	if (s == NULL)

@@ -183,9 +183,8 @@ int store_each_company_domain(struct store *st,
 			      int (*fn)(const char *domain, int64_t company, void *arg), void *arg,
 			      struct err *err);
 /* Calls fn for every address (primary and aliases) of every user. */
-int store_each_user_address(struct store *st,
-			    int (*fn)(const char *key, int64_t user, void *arg), void *arg,
-			    struct err *err);
+int store_each_user_address(struct store *st, int (*fn)(const char *key, int64_t user, void *arg),
+			    void *arg, struct err *err);
 /* The ignore patterns added by purges. */
 int store_each_ignored(struct store *st, int (*fn)(const char *pattern, void *arg), void *arg,
 		       struct err *err);
@@ -221,7 +220,7 @@ struct store_new_activity {
 	const char *direction;
 	const char *status;
 	int64_t occurred_at;
-	int64_t ended_at; /* STORE_NO_TIME if none */
+	int64_t ended_at;    /* STORE_NO_TIME if none */
 	const char *subject; /* NULL unless captured */
 	const char *snippet; /* NULL unless captured */
 	const char *source_key;
@@ -280,8 +279,8 @@ struct store_sync_state {
 	int exists; /* 0: never synced */
 	int64_t uidvalidity, last_uid, uidnext, messages, highestmodseq;
 	int64_t resets, last_full_scan; /* STORE_NO_TIME when never */
-	char *sync_token; /* owned; CalDAV */
-	char *ctag;	  /* owned; CalDAV */
+	char *sync_token;		/* owned; CalDAV */
+	char *ctag;			/* owned; CalDAV */
 };
 
 int store_sync_state_get(struct store *st, const char *account, const char *container,

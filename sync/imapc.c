@@ -47,10 +47,25 @@
 /* SPEC §5.1: the header fields logging needs, and the MIME ones the snippet
  * decoder needs. */
 static const char *const imapc_header_fields[] = {
-	"From",		"Sender",	   "Reply-To",	       "To",		"Cc",
-	"Bcc",		"Date",		   "Subject",	       "Message-ID",	"In-Reply-To",
-	"References",	"Auto-Submitted",  "Precedence",       "List-Id",	"List-Unsubscribe",
-	"X-Autoreply",	"X-Autorespond",   "Content-Type",     "Content-Transfer-Encoding",
+	"From",
+	"Sender",
+	"Reply-To",
+	"To",
+	"Cc",
+	"Bcc",
+	"Date",
+	"Subject",
+	"Message-ID",
+	"In-Reply-To",
+	"References",
+	"Auto-Submitted",
+	"Precedence",
+	"List-Id",
+	"List-Unsubscribe",
+	"X-Autoreply",
+	"X-Autorespond",
+	"Content-Type",
+	"Content-Transfer-Encoding",
 	"MIME-Version",
 };
 
@@ -60,11 +75,22 @@ static const char *const imapc_header_fields[] = {
 /* Longest line a protocol trace prints; fetched literals are cut. */
 #define IMAPC_TRACE_MAX 300
 
+/* libetpan 1.9.4's literal reader takes a 0-byte read (EOF) for "no data
+ * yet" and reads again, forever, at full CPU, when a server dies in the
+ * middle of a literal; its GnuTLS driver already reports EOF as -1, its
+ * plain-socket driver does not. The stream's driver is therefore replaced
+ * by a copy whose read turns EOF into -1, an error every caller handles. */
+struct imapc_low {
+	mailstream_low_driver drv; /* first: s->driver points here */
+	ssize_t (*read)(mailstream_low *s, void *buf, size_t count);
+};
+
 struct imapc {
-	mailimap *imap; /* owned */
-	char *name;	/* owned; the account name, for messages */
-	char *host;	/* owned */
-	char *user;	/* owned */
+	struct imapc_low low; /* the wrapped driver of the current stream */
+	mailimap *imap;	      /* owned */
+	char *name;	      /* owned; the account name, for messages */
+	char *host;	      /* owned */
+	char *user;	      /* owned */
 	int port;
 	int64_t timeout_s;
 	unsigned caps;	       /* enum imapc_cap, after login */
@@ -174,8 +200,7 @@ static int imapc_fail(struct imapc *ic, int r, enum err_kind no_kind, const char
 		ic->dead = 1;
 		if (imapc_peer_gone(ic))
 			return err_set(err, ERR_TEMP, "%s: connection to %s lost", what, ic->host);
-		return err_set(err, ERR_DATA, "%s: cannot parse the answer of %s", what,
-			       ic->host);
+		return err_set(err, ERR_DATA, "%s: cannot parse the answer of %s", what, ic->host);
 	case MAILIMAP_ERROR_PROTOCOL:
 		/* BAD, or a tagged reply to some other command: either way the
 		 * two sides disagree, and going on could misread answers. */
@@ -187,8 +212,7 @@ static int imapc_fail(struct imapc *ic, int r, enum err_kind no_kind, const char
 		if (ic->dead)
 			return err_set(err, ERR_TEMP, "%s: the connection to %s is closed", what,
 				       ic->host);
-		return err_set(err, ERR_FINAL, "%s: not possible in this state (no folder?)",
-			       what);
+		return err_set(err, ERR_FINAL, "%s: not possible in this state (no folder?)", what);
 	default:
 		imapc_server_said(ic, said, sizeof said);
 		if (imapc_code_is_wait(imapc_resp_code(ic)))
@@ -294,8 +318,7 @@ static int imapc_is_auth_line(const char *p, size_t n)
 	       (rest >= 13 && strncasecmp(sp + 1, "AUTHENTICATE ", 13) == 0);
 }
 
-static void imapc_trace_line(struct imapc *ic, const char *dir, const char *p, size_t n,
-			     int hide)
+static void imapc_trace_line(struct imapc *ic, const char *dir, const char *p, size_t n, int hide)
 {
 	char line[IMAPC_TRACE_MAX + 1];
 	size_t k = 0;
@@ -328,7 +351,7 @@ static void imapc_trace(mailimap *imap, int type, const char *str, size_t size, 
 {
 	struct imapc *ic = ctx;
 	const char *dir, *end;
-	int sent;
+	int sent, private = 0;
 
 	(void)imap;
 	switch (type) {
@@ -341,9 +364,9 @@ static void imapc_trace(mailimap *imap, int type, const char *str, size_t size, 
 		sent = 1;
 		break;
 	case MAILSTREAM_LOG_TYPE_DATA_SENT_PRIVATE:
-		log_msg(LOG_LVL_TRACE, "imap %s: C: <%zu bytes of credentials hidden>", ic->name,
-			size);
-		return;
+		dir = "C:";
+		sent = private = 1;
+		break;
 	case MAILSTREAM_LOG_TYPE_ERROR_PARSE:
 	case MAILSTREAM_LOG_TYPE_ERROR_RECEIVED:
 	case MAILSTREAM_LOG_TYPE_ERROR_SENT:
@@ -363,9 +386,33 @@ static void imapc_trace(mailimap *imap, int type, const char *str, size_t size, 
 
 		if (len > 0)
 			imapc_trace_line(ic, dir, str, len,
-					 sent && (ic->in_login || imapc_is_auth_line(str, len)));
+					 private || (sent && (ic->in_login ||
+							      imapc_is_auth_line(str, len))));
 		str += nl != NULL ? n + 1 : n;
 	}
+}
+
+static ssize_t imapc_low_read(mailstream_low *s, void *buf, size_t count)
+{
+	const struct imapc_low *w = (const struct imapc_low *)s->driver;
+	ssize_t r = w->read(s, buf, count);
+
+	return r == 0 && count > 0 ? -1 : r;
+}
+
+static void imapc_guard_eof(struct imapc *ic)
+{
+	mailstream_low *low;
+
+	if (ic->imap->imap_stream == NULL)
+		return;
+	low = mailstream_get_low(ic->imap->imap_stream);
+	if (low == NULL || low->driver == &ic->low.drv)
+		return;
+	ic->low.drv = *low->driver;
+	ic->low.read = low->driver->mailstream_read;
+	ic->low.drv.mailstream_read = imapc_low_read;
+	low->driver = &ic->low.drv;
 }
 
 /* -- TLS -------------------------------------------------------------------- */
@@ -402,90 +449,184 @@ static const char *imapc_tls_reason(unsigned status)
 	return "certificate not trusted";
 }
 
-/* Verifies the peer's chain and host name against ca_file or the system
- * store. Runs before any credential is sent. */
-static int imapc_tls_verify(struct imapc *ic, const char *ca_file, struct err *err)
+/* Imports the peer's chain, DER and leaf first, as libetpan exposes it. */
+static int imapc_tls_chain(struct imapc *ic, gnutls_x509_crt_t **crts_out, unsigned *n_out,
+			   struct err *err)
 {
-	static unsigned char purpose[] = GNUTLS_KP_TLS_WWW_SERVER;
-	gnutls_x509_trust_list_t tl = NULL;
+	carray *chain = mailstream_get_certificate_chain(ic->imap->imap_stream);
 	gnutls_x509_crt_t *crts = NULL;
-	gnutls_typed_vdata_st vd[2];
-	const char *where = ca_file != NULL ? ca_file : "the system trust store";
-	unsigned n = 0, ncrt = 0, status = 0;
-	carray *chain;
-	int rc = -1, r;
+	unsigned n = 0, i = 0;
+	int rc = -1;
 
-	chain = mailstream_get_certificate_chain(ic->imap->imap_stream);
+	/* libetpan 1.9.4 builds no list at all when the peer sent no
+	 * certificate; a TLS server always sends one, so empty is refused. */
 	if (chain == NULL || carray_count(chain) == 0) {
 		err_set(err, ERR_FINAL, "TLS to %s: the server sent no certificate", ic->host);
 		goto out;
 	}
 	n = carray_count(chain);
 	crts = xcalloc(n, sizeof *crts);
-	for (ncrt = 0; ncrt < n; ncrt++) {
-		MMAPString *der = carray_get(chain, ncrt);
+	for (i = 0; i < n; i++) {
+		MMAPString *der = carray_get(chain, i);
 		gnutls_datum_t d = {(unsigned char *)der->str, (unsigned)der->len};
 
-		if (gnutls_x509_crt_init(&crts[ncrt]) < 0)
+		if (gnutls_x509_crt_init(&crts[i]) < 0)
 			oom();
-		if (gnutls_x509_crt_import(crts[ncrt], &d, GNUTLS_X509_FMT_DER) < 0) {
-			ncrt++;
+		if (gnutls_x509_crt_import(crts[i], &d, GNUTLS_X509_FMT_DER) < 0) {
+			i++;
 			err_set(err, ERR_FINAL, "TLS to %s: cannot read the server's certificate",
 				ic->host);
 			goto out;
 		}
 	}
+	rc = 0;
+out:
+	if (rc == -1) {
+		while (i > 0)
+			gnutls_x509_crt_deinit(crts[--i]);
+		free(crts);
+		crts = NULL;
+		n = 0;
+	}
+	mailstream_certificate_chain_free(chain);
+	*crts_out = crts;
+	*n_out = n;
+	return rc;
+}
+
+/* The trust anchors: ca_file when set, else the system store. */
+static int imapc_tls_anchors(struct imapc *ic, const char *ca_file,
+			     gnutls_x509_trust_list_t *tl_out, struct err *err)
+{
+	gnutls_x509_trust_list_t tl;
+	int r;
+
 	if (gnutls_x509_trust_list_init(&tl, 0) < 0)
 		oom();
 	if (ca_file != NULL)
-		r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM,
-							  0, 0);
+		r = gnutls_x509_trust_list_add_trust_file(tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0,
+							  0);
 	else
 		r = gnutls_x509_trust_list_add_system_trust(tl, 0, 0);
 	if (r <= 0) {
-		err_set(err, ERR_FINAL, "TLS to %s: no CA certificate could be loaded from %s%s%s",
-			ic->host, where, r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
-		goto out;
+		gnutls_x509_trust_list_deinit(tl, 1);
+		return err_set(err, ERR_FINAL,
+			       "TLS to %s: no CA certificate could be loaded from %s%s%s", ic->host,
+			       ca_file != NULL ? ca_file : "the system trust store",
+			       r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
 	}
-	vd[0].type = GNUTLS_DT_DNS_HOSTNAME;
-	vd[0].data = (unsigned char *)ic->host;
-	vd[0].size = 0;
-	vd[1].type = GNUTLS_DT_KEY_PURPOSE_OID;
-	vd[1].data = purpose;
-	vd[1].size = 0;
-	r = gnutls_x509_trust_list_verify_crt2(tl, crts, ncrt, vd, 2, 0, &status, NULL);
-	if (r < 0) {
+	*tl_out = tl;
+	return 0;
+}
+
+/* Verifies the peer's chain, its purpose and the host name against ca_file
+ * or the system store. Runs before any credential is sent; on failure the
+ * connection gets nothing more, not even LOGOUT. */
+static int imapc_tls_verify(struct imapc *ic, const char *ca_file, struct err *err)
+{
+	static unsigned char purpose[] = GNUTLS_KP_TLS_WWW_SERVER;
+	gnutls_typed_vdata_st vd[2] = {
+		{.type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)ic->host, .size = 0},
+		{.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = purpose, .size = 0},
+	};
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned n = 0, status = 0;
+	int rc = -1, r;
+
+	if (imapc_tls_chain(ic, &crts, &n, err) == -1 ||
+	    imapc_tls_anchors(ic, ca_file, &tl, err) == -1)
+		goto out;
+	r = gnutls_x509_trust_list_verify_crt2(tl, crts, n, vd, 2, 0, &status, NULL);
+	if (r < 0)
 		err_set(err, ERR_FINAL, "TLS certificate of %s not accepted: %s", ic->host,
 			gnutls_strerror(r));
-		goto out;
-	}
-	if (status != 0) {
+	else if (status != 0)
 		err_set(err, ERR_FINAL,
-			"TLS certificate of %s not accepted: %s (checked against %s; status "
-			"0x%x)",
-			ic->host, imapc_tls_reason(status), where, status);
-		goto out;
-	}
-	if (!gnutls_x509_crt_check_hostname2(crts[0], ic->host, 0)) {
+			"TLS certificate of %s not accepted: %s (checked against %s; status 0x%x)",
+			ic->host, imapc_tls_reason(status),
+			ca_file != NULL ? ca_file : "the system trust store", status);
+	else if (!gnutls_x509_crt_check_hostname2(crts[0], ic->host, 0))
 		err_set(err, ERR_FINAL, "TLS certificate of %s not accepted: host name mismatch",
 			ic->host);
-		goto out;
-	}
-	rc = 0;
+	else
+		rc = 0;
 out:
 	if (tl != NULL)
 		gnutls_x509_trust_list_deinit(tl, 1);
-	for (unsigned i = 0; i < ncrt; i++)
+	for (unsigned i = 0; i < n; i++)
 		gnutls_x509_crt_deinit(crts[i]);
 	free(crts);
-	if (chain != NULL && n > 0)
-		mailstream_certificate_chain_free(chain);
 	if (rc == -1)
-		ic->dead = 1; /* nothing more goes to this server, not even LOGOUT */
+		ic->dead = 1;
 	return rc;
 }
 
 /* -- connecting and logging in ---------------------------------------------- */
+
+/* STARTTLS on the plain connection (RFC 9051 §6.2.1), then new capabilities. */
+static int imapc_starttls(struct imapc *ic, const char *what, struct err *err)
+{
+	int r;
+
+	/* A PREAUTH greeting leaves no chance to start TLS before data
+	 * flows: refuse rather than go on in plain text. */
+	if (ic->preauth) {
+		ic->dead = 1;
+		return err_set(err, ERR_FINAL, "%s: PREAUTH greeting, STARTTLS is impossible",
+			       what);
+	}
+	imapc_begin(ic);
+	ic->stats.other++;
+	r = mailimap_socket_starttls_with_callback(ic->imap, imapc_tls_setup, ic);
+	if (r == MAILIMAP_ERROR_STARTTLS || r == MAILIMAP_ERROR_PROTOCOL) {
+		ic->dead = 1;
+		return err_set(err, ERR_FINAL, "%s: the server refused STARTTLS", what);
+	}
+	if (r == MAILIMAP_ERROR_SSL || r == MAILIMAP_ERROR_STREAM) {
+		/* libetpan reports a failed handshake as a stream error */
+		ic->dead = 1;
+		return err_set(err, ERR_TEMP,
+			       "%s: TLS handshake after STARTTLS failed or timed out", what);
+	}
+	if (r != MAILIMAP_NO_ERROR)
+		return imapc_fail(ic, r, ERR_TEMP, "STARTTLS", err);
+	imapc_guard_eof(ic); /* a new stream driver */
+	/* Capabilities read before TLS may have been tampered with. */
+	imapc_caps_forget(ic);
+	return 0;
+}
+
+/* Maps the result of libetpan's connect calls, which succeed with 2 (or 1
+ * on PREAUTH), not 0. */
+static int imapc_connected(struct imapc *ic, int r, const char *what, struct err *err)
+{
+	char said[256];
+
+	switch (r) {
+	case MAILIMAP_NO_ERROR_AUTHENTICATED:
+		ic->preauth = 1;
+		return 0;
+	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED:
+		return 0;
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+		ic->dead = 1;
+		return err_set(err, ERR_TEMP, "%s: connection refused or host unreachable", what);
+	case MAILIMAP_ERROR_SSL:
+		ic->dead = 1;
+		if (imapc_elapsed(ic) + 0.5 >= (double)ic->timeout_s)
+			return err_set(err, ERR_TEMP, "%s: no TLS handshake within %lld s", what,
+				       (long long)ic->timeout_s);
+		return err_set(err, ERR_TEMP, "%s: TLS handshake failed (is this a TLS port?)",
+			       what);
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+		ic->dead = 1;
+		imapc_clean(said, sizeof said, ic->imap->imap_response);
+		return err_set(err, ERR_WAIT, "%s: the server said BYE: %s", what, said);
+	default:
+		return imapc_fail(ic, r, ERR_TEMP, what, err);
+	}
+}
 
 static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struct err *err)
 {
@@ -499,54 +640,11 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 						       imapc_tls_setup, ic);
 	else
 		r = mailimap_socket_connect(ic->imap, ic->host, (uint16_t)ic->port);
-	switch (r) {
-	case MAILIMAP_NO_ERROR_AUTHENTICATED:
-		ic->preauth = 1;
-		break;
-	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED:
-		break;
-	case MAILIMAP_ERROR_CONNECTION_REFUSED:
-		ic->dead = 1;
-		return err_set(err, ERR_TEMP, "%s: connection refused or host unreachable", what);
-	case MAILIMAP_ERROR_SSL:
-		ic->dead = 1;
-		if (imapc_elapsed(ic) + 0.5 >= (double)ic->timeout_s)
-			return err_set(err, ERR_TEMP, "%s: no TLS handshake within %lld s", what,
-				       (long long)ic->timeout_s);
-		return err_set(err, ERR_TEMP, "%s: TLS handshake failed (is this a TLS port?)",
-			       what);
-	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
-		ic->dead = 1;
-		return err_set(err, ERR_WAIT, "%s: the server said BYE: %s", what,
-			       ic->imap->imap_response ? ic->imap->imap_response : "");
-	default:
-		return imapc_fail(ic, r, ERR_TEMP, what, err);
-	}
-	if (acct->security == CFG_SEC_STARTTLS) {
-		/* A PREAUTH greeting leaves no chance to start TLS before
-		 * data flows (RFC 9051 §7.1.4): refuse rather than go plain. */
-		if (ic->preauth) {
-			ic->dead = 1;
-			return err_set(err, ERR_FINAL,
-				       "%s: PREAUTH greeting, STARTTLS is impossible", what);
-		}
-		imapc_begin(ic);
-		ic->stats.other++;
-		r = mailimap_socket_starttls_with_callback(ic->imap, imapc_tls_setup, ic);
-		if (r == MAILIMAP_ERROR_STARTTLS || r == MAILIMAP_ERROR_PROTOCOL) {
-			ic->dead = 1;
-			return err_set(err, ERR_FINAL, "%s: the server refused STARTTLS", what);
-		}
-		if (r == MAILIMAP_ERROR_SSL) {
-			ic->dead = 1;
-			return err_set(err, ERR_TEMP, "%s: TLS handshake after STARTTLS failed",
-				       what);
-		}
-		if (r != MAILIMAP_NO_ERROR)
-			return imapc_fail(ic, r, ERR_TEMP, "STARTTLS", err);
-		/* Capabilities read before TLS may have been tampered with. */
-		imapc_caps_forget(ic);
-	}
+	if (imapc_connected(ic, r, what, err) == -1)
+		return -1;
+	imapc_guard_eof(ic);
+	if (acct->security == CFG_SEC_STARTTLS && imapc_starttls(ic, what, err) == -1)
+		return -1;
 	if (acct->security != CFG_SEC_NONE) {
 		if (acct->tls_verify) {
 			if (imapc_tls_verify(ic, acct->ca_file, err) == -1)
@@ -593,72 +691,94 @@ static int imapc_auth_plain_ir(struct imapc *ic, const char *secret)
 	return r;
 }
 
-/* auth = plain: AUTHENTICATE PLAIN when the server offers it (SASL-IR in
- * one round trip; otherwise libetpan's Cyrus SASL path, which needs the
- * libsasl2-modules plugin), else LOGIN, which carries the same credential. */
-static int imapc_auth_plain(struct imapc *ic, const char *secret, struct err *err)
+/* AUTHENTICATE PLAIN through libetpan's Cyrus SASL path. */
+static int imapc_auth_plain_sasl(struct imapc *ic, const char *secret)
 {
-	if (mailimap_has_authentication(ic->imap, "PLAIN")) {
-		int tag = ic->imap->imap_tag, r;
+	int tag = ic->imap->imap_tag, r;
 
-		if (imapc_has(ic, "SASL-IR"))
-			return imapc_auth_plain_ir(ic, secret);
-		r = mailimap_authenticate(ic->imap, "PLAIN", ic->host, NULL, NULL, ic->user,
-					  ic->user, secret, NULL);
-		/* A Cyrus SASL failure sends nothing and is reported as a
-		 * login failure: tell it by the unused tag. */
-		if (r == MAILIMAP_ERROR_LOGIN && ic->imap->imap_tag == tag)
-			r = MAILIMAP_ERROR_SASL;
-		return r;
+	r = mailimap_authenticate(ic->imap, "PLAIN", ic->host, NULL, NULL, ic->user, ic->user,
+				  secret, NULL);
+	/* A Cyrus SASL failure (no PLAIN plugin) sends nothing and is
+	 * reported as a failed login: tell it by the unused tag. */
+	if (r == MAILIMAP_ERROR_LOGIN && ic->imap->imap_tag == tag)
+		r = MAILIMAP_ERROR_SASL;
+	return r;
+}
+
+enum imapc_method {
+	IMAPC_M_XOAUTH2,
+	IMAPC_M_LOGIN,
+	IMAPC_M_PLAIN_IR,   /* AUTHENTICATE PLAIN <initial response> */
+	IMAPC_M_PLAIN_SASL, /* AUTHENTICATE PLAIN, then the continuation */
+};
+
+/* auth = plain: AUTHENTICATE PLAIN when the server offers it (with SASL-IR
+ * in one round trip; otherwise through libetpan's Cyrus SASL path, which
+ * needs the libsasl2-modules plugin), else LOGIN, which carries the same
+ * credential. Neither when the server says LOGINDISABLED. Decided from the
+ * capabilities before login. */
+static int imapc_method(struct imapc *ic, enum cfg_auth auth, enum imapc_method *m, struct err *err)
+{
+	if (auth == CFG_AUTH_XOAUTH2) {
+		*m = IMAPC_M_XOAUTH2;
+		return 0;
 	}
-	if (imapc_has(ic, "LOGINDISABLED")) {
-		err_set(err, ERR_FINAL,
-			"login to %s: neither AUTH=PLAIN nor LOGIN is offered (LOGINDISABLED)",
-			ic->host);
-		return -1;
+	if (auth == CFG_AUTH_PLAIN && mailimap_has_authentication(ic->imap, "PLAIN")) {
+		*m = imapc_has(ic, "SASL-IR") ? IMAPC_M_PLAIN_IR : IMAPC_M_PLAIN_SASL;
+		return 0;
 	}
-	return mailimap_login(ic->imap, ic->user, secret);
+	if (imapc_has(ic, "LOGINDISABLED"))
+		return err_set(err, ERR_FINAL, "login to %s: %s (LOGINDISABLED)", ic->host,
+			       auth == CFG_AUTH_LOGIN ? "the server refuses LOGIN" :
+							"neither AUTH=PLAIN nor LOGIN is offered");
+	*m = IMAPC_M_LOGIN;
+	return 0;
 }
 
 static int imapc_login(struct imapc *ic, const struct cfg_account *acct, const char *secret,
 		       struct err *err)
 {
 	char what[300], said[340];
+	enum imapc_method m;
 	int r;
 
 	if (ic->preauth)
 		return 0;
 	if (secret == NULL)
 		secret = "";
+	if (imapc_method(ic, acct->auth, &m, err) == -1) {
+		ic->dead = 1;
+		return -1;
+	}
 	imapc_begin(ic);
 	/* The reply to a successful login usually carries the capabilities
 	 * that hold after it; forget the old ones to notice whether it did. */
 	imapc_caps_forget(ic);
 	ic->stats.other++;
 	ic->in_login = 1;
-	switch (acct->auth) {
-	case CFG_AUTH_XOAUTH2:
+	switch (m) {
+	case IMAPC_M_XOAUTH2:
 		r = mailimap_oauth2_authenticate(ic->imap, ic->user, secret);
 		break;
-	case CFG_AUTH_LOGIN:
-		r = mailimap_login(ic->imap, ic->user, secret);
+	case IMAPC_M_PLAIN_IR:
+		r = imapc_auth_plain_ir(ic, secret);
 		break;
-	case CFG_AUTH_PLAIN:
+	case IMAPC_M_PLAIN_SASL:
+		r = imapc_auth_plain_sasl(ic, secret);
+		break;
+	case IMAPC_M_LOGIN:
 	default:
-		r = imapc_auth_plain(ic, secret, err);
+		r = mailimap_login(ic->imap, ic->user, secret);
 		break;
 	}
 	ic->in_login = 0;
-	if (r == -1)
-		return -1;
 	if (r == MAILIMAP_NO_ERROR)
 		return 0;
 	snprintf(what, sizeof what, "login to %s as %s", ic->host, ic->user);
 	if (r == MAILIMAP_ERROR_LOGIN || r == MAILIMAP_ERROR_SASL) {
 		imapc_server_said(ic, said, sizeof said);
 		if (imapc_code_is_wait(imapc_resp_code(ic)))
-			return err_set(err, ERR_WAIT, "%s: server busy, try later: %s", what,
-				       said);
+			return err_set(err, ERR_WAIT, "%s: server busy, try later: %s", what, said);
 		if (r == MAILIMAP_ERROR_SASL)
 			return err_set(err, ERR_FINAL,
 				       "login failed for %s: SASL PLAIN is not available "
@@ -733,10 +853,12 @@ struct imapc *imapc_open(const struct cfg_account *acct, const char *secret, str
 	ic = xcalloc(1, sizeof *ic);
 	ic->host = xstrdup(acct->host != NULL ? acct->host : "");
 	ic->name = xstrdup(acct->name != NULL ? acct->name : ic->host);
-	ic->user = xstrdup(acct->user != NULL ? acct->user : acct->owner != NULL ? acct->owner : "");
-	ic->port = acct->port > 0 && acct->port < 65536 ? acct->port
-		   : acct->security == CFG_SEC_TLS	 ? 993
-							 : 143;
+	ic->user = xstrdup(acct->user != NULL  ? acct->user :
+			   acct->owner != NULL ? acct->owner :
+						 "");
+	ic->port = acct->port > 0 && acct->port < 65536 ? acct->port :
+		   acct->security == CFG_SEC_TLS	? 993 :
+							  143;
 	ic->timeout_s = acct->timeout_s > 0 ? acct->timeout_s : 30;
 	ic->imap = mailimap_new(0, NULL);
 	if (ic->imap == NULL)
@@ -997,8 +1119,7 @@ static uint64_t imapc_status_modseq(const struct mailimap_status_info *si)
 	return cs->cs_highestmodseq_value;
 }
 
-int imapc_status(struct imapc *ic, const char *folder, struct imapc_mailbox *out,
-		 struct err *err)
+int imapc_status(struct imapc *ic, const char *folder, struct imapc_mailbox *out, struct err *err)
 {
 	struct mailimap_status_att_list *atts;
 	struct mailimap_mailbox_data_status *st = NULL;
@@ -1051,8 +1172,7 @@ int imapc_status(struct imapc *ic, const char *folder, struct imapc_mailbox *out
 	return 0;
 }
 
-int imapc_examine(struct imapc *ic, const char *folder, struct imapc_mailbox *out,
-		  struct err *err)
+int imapc_examine(struct imapc *ic, const char *folder, struct imapc_mailbox *out, struct err *err)
 {
 	const struct mailimap_selection_info *sel;
 	uint64_t modseq = 0;
@@ -1105,11 +1225,36 @@ static size_t imapc_sort_uniq(uint32_t *v, size_t n)
 	return k;
 }
 
-int imapc_search_uids(struct imapc *ic, uint32_t uid_min, int64_t since, uint32_t **uids_out,
-		      size_t *n_out, struct err *err)
+/* "UID uid_min:* [SINCE date]" as a parenthesised key list. */
+static struct mailimap_search_key *imapc_search_key(uint32_t uid_min, int64_t since)
 {
 	struct mailimap_search_key *key, *k;
 	struct mailimap_set *set;
+
+	key = mailimap_search_key_new_multiple_empty();
+	set = mailimap_set_new_interval(uid_min, 0); /* uid_min:* */
+	if (key == NULL || set == NULL || (k = mailimap_search_key_new_uid(set)) == NULL ||
+	    mailimap_search_key_multiple_add(key, k) != MAILIMAP_NO_ERROR)
+		oom();
+	if (since > 0) {
+		/* RFC 3501 §6.4.4: SINCE compares dates, ignoring time and zone. */
+		struct mailimap_date *date;
+		unsigned m, d;
+		int64_t y;
+
+		tu_civil_from_days(since / 86400, &y, &m, &d);
+		date = mailimap_date_new((int)d, (int)m, (int)y);
+		if (date == NULL || (k = mailimap_search_key_new_since(date)) == NULL ||
+		    mailimap_search_key_multiple_add(key, k) != MAILIMAP_NO_ERROR)
+			oom();
+	}
+	return key;
+}
+
+int imapc_search_uids(struct imapc *ic, uint32_t uid_min, int64_t since, uint32_t **uids_out,
+		      size_t *n_out, struct err *err)
+{
+	struct mailimap_search_key *key;
 	clist *res = NULL;
 	uint32_t *v = NULL;
 	size_t n = 0;
@@ -1122,23 +1267,7 @@ int imapc_search_uids(struct imapc *ic, uint32_t uid_min, int64_t since, uint32_
 		return -1;
 	if (uid_min == 0)
 		uid_min = 1;
-	key = mailimap_search_key_new_multiple_empty();
-	set = mailimap_set_new_interval(uid_min, 0); /* uid_min:* */
-	if (key == NULL || set == NULL || (k = mailimap_search_key_new_uid(set)) == NULL ||
-	    mailimap_search_key_multiple_add(key, k) != MAILIMAP_NO_ERROR)
-		oom();
-	if (since > 0) {
-		/* RFC 3501 §6.4.4: SINCE compares dates, ignoring time and zone. */
-		int64_t y;
-		unsigned m, d;
-		struct mailimap_date *date;
-
-		tu_civil_from_days(since / 86400, &y, &m, &d);
-		date = mailimap_date_new((int)d, (int)m, (int)y);
-		if (date == NULL || (k = mailimap_search_key_new_since(date)) == NULL ||
-		    mailimap_search_key_multiple_add(key, k) != MAILIMAP_NO_ERROR)
-			oom();
-	}
+	key = imapc_search_key(uid_min, since);
 	ic->stats.search++;
 	r = mailimap_uid_search(ic->imap, NULL, key, &res);
 	mailimap_search_key_free(key);
@@ -1212,7 +1341,8 @@ static int imapc_msg_from(struct imapc_msg *m, const struct mailimap_msg_att *at
 		const struct mailimap_msg_att_item *item = clist_content(it);
 
 		if (item->att_type == MAILIMAP_MSG_ATT_ITEM_EXTENSION) {
-			const struct mailimap_extension_data *ed = item->att_data.att_extension_data;
+			const struct mailimap_extension_data *ed =
+				item->att_data.att_extension_data;
 			if (ed == NULL || ed->ext_data == NULL)
 				continue;
 			if (ed->ext_extension == &mailimap_extension_xgmmsgid)
@@ -1236,7 +1366,8 @@ static int imapc_msg_from(struct imapc_msg *m, const struct mailimap_msg_att *at
 			m->size = st->att_data.att_rfc822_size;
 			break;
 		case MAILIMAP_MSG_ATT_BODY_SECTION: {
-			const struct mailimap_msg_att_body_section *bs = st->att_data.att_body_section;
+			const struct mailimap_msg_att_body_section *bs =
+				st->att_data.att_body_section;
 			const char *p = bs->sec_body_part != NULL ? bs->sec_body_part : "";
 			size_t len = bs->sec_body_part != NULL ? bs->sec_length : 0;
 			if (imapc_is_text_section(bs->sec_section)) {
@@ -1361,26 +1492,61 @@ int imapc_fetch(struct imapc *ic, uint32_t uid_first, uint32_t uid_last, size_t 
 
 /* -- QRESYNC ---------------------------------------------------------------- */
 
+/* Appends the UIDs of a VANISHED set, ranges expanded and clipped to
+ * [1, top]; more than IMAPC_VANISHED_MAX in all is ERR_DATA. */
+static int imapc_set_expand(const struct mailimap_set *set, uint32_t top, uint32_t **v, size_t *n,
+			    struct err *err)
+{
+	size_t cap = *n;
+	clistiter *it;
+
+	for (it = clist_begin(set->set_list); it != NULL; it = clist_next(it)) {
+		const struct mailimap_set_item *si = clist_content(it);
+		uint32_t a = si->set_first, b = si->set_last;
+
+		if (a == 0 || b == 0) /* "*" (0 to libetpan) has no place here */
+			a = b = a != 0 ? a : b;
+		if (a > b) {
+			uint32_t t = a;
+			a = b;
+			b = t;
+		}
+		if (b > top)
+			b = top;
+		for (uint64_t u = a; a != 0 && u <= b; u++) {
+			if (*n >= IMAPC_VANISHED_MAX)
+				return err_set(err, ERR_DATA, "VANISHED: more than %u UIDs",
+					       IMAPC_VANISHED_MAX);
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 256;
+				*v = xreallocarray(*v, cap, sizeof **v);
+			}
+			(*v)[(*n)++] = (uint32_t)u;
+		}
+	}
+	return 0;
+}
+
 int imapc_vanished(struct imapc *ic, uint64_t modseq, uint32_t **uids_out, size_t *n_out,
 		   struct err *err)
 {
+	static const char what[] = "UID FETCH (CHANGEDSINCE VANISHED)";
 	struct mailimap_qresync_vanished *van = NULL;
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *res = NULL;
-	uint32_t *v = NULL, top;
-	size_t n = 0, cap = 0;
-	clistiter *it;
+	uint32_t *v = NULL;
+	size_t n = 0;
 	int r, rc = -1;
 
 	*uids_out = NULL;
 	*n_out = 0;
-	if (imapc_usable(ic, 1, "UID FETCH (CHANGEDSINCE VANISHED)", err) == -1)
+	if (imapc_usable(ic, 1, what, err) == -1)
 		return -1;
 	if (!(ic->caps & IMAPC_CAP_QRESYNC))
-		return err_set(err, ERR_FINAL, "VANISHED: %s has no QRESYNC", ic->host);
+		return err_set(err, ERR_FINAL, "%s: %s has no QRESYNC", what, ic->host);
 	if (modseq == 0) /* libetpan would then send no CHANGEDSINCE at all */
-		return err_set(err, ERR_FINAL, "VANISHED: needs a mod-sequence above 0");
+		return err_set(err, ERR_FINAL, "%s: needs a mod-sequence above 0", what);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	set = mailimap_set_new_interval(1, 0); /* 1:* */
 	if (ft == NULL || set == NULL ||
@@ -1393,46 +1559,20 @@ int imapc_vanished(struct imapc *ic, uint64_t modseq, uint32_t **uids_out, size_
 	if (res != NULL)
 		mailimap_fetch_list_free(res); /* changed flags: not our business */
 	if (r != MAILIMAP_NO_ERROR) {
-		imapc_fail(ic, r, ERR_TEMP, "UID FETCH (CHANGEDSINCE VANISHED)", err);
+		imapc_fail(ic, r, ERR_TEMP, what, err);
 		goto out;
 	}
-	/* Vanished UIDs are below UIDNEXT; clip what a server might send. */
-	top = ic->sel_uidnext > 0 ? ic->sel_uidnext - 1 : UINT32_MAX;
-	if (van != NULL && van->qr_known_uids != NULL) {
-		for (it = clist_begin(van->qr_known_uids->set_list); it != NULL;
-		     it = clist_next(it)) {
-			const struct mailimap_set_item *si = clist_content(it);
-			uint32_t a = si->set_first, b = si->set_last;
-			if (a == 0 || b == 0) /* "*" has no place in VANISHED */
-				a = b = a == 0 ? b : a;
-			if (a > b) {
-				uint32_t t = a;
-				a = b;
-				b = t;
-			}
-			if (b > top)
-				b = top;
-			for (uint64_t u = a; u <= b && a != 0; u++) {
-				if (n == IMAPC_VANISHED_MAX) {
-					err_set(err, ERR_DATA,
-						"VANISHED: more than %u UIDs from %s",
-						IMAPC_VANISHED_MAX, ic->host);
-					goto out;
-				}
-				if (n == cap) {
-					cap = cap ? cap * 2 : 256;
-					v = xreallocarray(v, cap, sizeof *v);
-				}
-				v[n++] = (uint32_t)u;
-			}
-		}
+	/* Vanished UIDs are below UIDNEXT; clip whatever a server sends. */
+	if (van != NULL && van->qr_known_uids != NULL &&
+	    imapc_set_expand(van->qr_known_uids,
+			     ic->sel_uidnext > 0 ? ic->sel_uidnext - 1 : UINT32_MAX, &v, &n,
+			     err) == -1)
+		goto out;
+	if (n > 0) {
+		*n_out = imapc_sort_uniq(v, n);
+		*uids_out = v;
+		v = NULL;
 	}
-	n = n > 0 ? imapc_sort_uniq(v, n) : 0;
-	*uids_out = n > 0 ? v : NULL;
-	*n_out = n;
-	if (n == 0)
-		free(v);
-	v = NULL;
 	rc = 0;
 out:
 	free(v);

@@ -41,14 +41,16 @@ enum imapc_cap {
  * that a no-change sync sends no SELECT and no FETCH. */
 struct imapc_stats {
 	unsigned long status, select, fetch, search, list, other;
-	unsigned long messages; /* messages received in FETCH responses */
+	unsigned long messages;	  /* messages received in FETCH responses */
 	unsigned long long bytes; /* header and snippet bytes received */
 };
 
 /* Connects, checks TLS, logs in with `secret` (a password, or the OAuth2
  * token with auth = xoauth2) and reads the capabilities after login. The
  * time-out of the account covers connect, handshake and every read.
- * Returns NULL with err set. */
+ * auth = plain sends AUTHENTICATE PLAIN when the server offers AUTH=PLAIN
+ * (in one round trip with SASL-IR), else LOGIN, and neither under
+ * LOGINDISABLED. Returns NULL with err set. */
 struct imapc *imapc_open(const struct cfg_account *acct, const char *secret, struct err *err);
 /* Logs out (best effort) and frees; *ic set to NULL; NULL is a no-op. */
 void imapc_close(struct imapc **ic);
@@ -56,9 +58,9 @@ unsigned imapc_caps(const struct imapc *ic);
 const struct imapc_stats *imapc_stats(const struct imapc *ic);
 
 struct imapc_folder {
-	char *name;  /* owned; the mailbox name as the server spells it (modified UTF-7) */
+	char *name;    /* owned; the mailbox name as the server spells it (modified UTF-7) */
 	char *display; /* owned; the name decoded to UTF-8, for messages */
-	int is_sent; /* has the \Sent special-use flag */
+	int is_sent;   /* has the \Sent special-use flag */
 	int noselect;
 };
 
@@ -74,15 +76,15 @@ struct imapc_mailbox {
 };
 
 /* STATUS (MESSAGES UIDNEXT UIDVALIDITY [HIGHESTMODSEQ]); no SELECT. */
-int imapc_status(struct imapc *ic, const char *folder, struct imapc_mailbox *out,
-		 struct err *err);
+int imapc_status(struct imapc *ic, const char *folder, struct imapc_mailbox *out, struct err *err);
 /* SELECT (EXAMINE, read-only) the folder, with CONDSTORE when offered; an
  * absent folder is ERR_FINAL. */
-int imapc_examine(struct imapc *ic, const char *folder, struct imapc_mailbox *out,
-		  struct err *err);
+int imapc_examine(struct imapc *ic, const char *folder, struct imapc_mailbox *out, struct err *err);
 
 /* UID SEARCH in the examined folder: all UIDs >= uid_min whose INTERNALDATE
- * is on or after `since` (0 for no date bound), ascending. */
+ * is on or after the UTC date of `since` (0 for no date bound), ascending,
+ * without duplicates. *uids_out is the caller's to free(); NULL when
+ * *n_out is 0. */
 int imapc_search_uids(struct imapc *ic, uint32_t uid_min, int64_t since, uint32_t **uids_out,
 		      size_t *n_out, struct err *err);
 
@@ -104,13 +106,16 @@ struct imapc_msg {
  * [X-GM-MSGID X-GM-THRID]) in the examined folder, calling fn for each
  * message as the response streams in (messages arrive in server order).
  * fn returns 0 to go on or -1 to stop (imapc_fetch then returns -1 with
- * err untouched unless fn set it). body_bytes 0 fetches no body. */
+ * err untouched unless fn set it); the rest of that answer is still read
+ * and dropped, so the connection stays usable. body_bytes 0 fetches no
+ * body. 1 <= uid_first <= uid_last, else ERR_FINAL. */
 int imapc_fetch(struct imapc *ic, uint32_t uid_first, uint32_t uid_last, size_t body_bytes,
 		int (*fn)(const struct imapc_msg *m, void *arg), void *arg, struct err *err);
 
 /* QRESYNC (after ENABLE QRESYNC, done by imapc_open when offered): UIDs
- * expunged since `modseq` in the examined folder (UID FETCH 1:* (UID)
- * (CHANGEDSINCE modseq VANISHED)), ascending. */
+ * expunged since `modseq` (> 0) in the examined folder (UID FETCH 1:* (UID)
+ * (CHANGEDSINCE modseq VANISHED)), ascending; ERR_FINAL without QRESYNC.
+ * *uids_out as for imapc_search_uids. */
 int imapc_vanished(struct imapc *ic, uint64_t modseq, uint32_t **uids_out, size_t *n_out,
 		   struct err *err);
 

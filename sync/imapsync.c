@@ -47,7 +47,7 @@ struct acct_run {
 	/* the folder in progress */
 	const char *folder;
 	struct imapc_mailbox mb;
-	int64_t since; /* first-sync window start, or 0 */
+	int64_t since;		  /* first-sync window start, or 0 */
 	struct sync_counts batch; /* counts of the open transaction */
 	struct err store_err;	  /* why on_message stopped a fetch */
 	size_t body_bytes;
@@ -152,12 +152,13 @@ static int record_bad_uid(struct acct_run *r, uint32_t uid, const char *what, st
 	item.container = r->folder;
 	item.item_ref = ref;
 	item.identity = NULL;
-	log_warnx("%s: %s UID %" PRIu32 ": %s; recorded and skipped", r->acct->name, r->folder,
-		  uid, what);
+	log_warnx("%s: %s UID %" PRIu32 ": %s; recorded and skipped", r->acct->name, r->folder, uid,
+		  what);
 	if (tx_begin(r, err) == -1)
 		return -1;
 	r->batch.errors++;
-	if (store_log_parse_error(r->ctx->st, &item, what, CRMSYNC_VERSION, r->ctx->now, err) == -1) {
+	if (store_log_parse_error(r->ctx->st, &item, what, CRMSYNC_VERSION, r->ctx->now, err) ==
+	    -1) {
 		tx_rollback(r);
 		return -1;
 	}
@@ -245,7 +246,7 @@ static int diff_ref(const char *ref, void *arg)
 		return 0;
 	uid = strtoul(end + 1, &end, 10);
 	uint32_t key = (uint32_t)uid;
-	if (bsearch(&key, s->uids, s->n, sizeof *s->uids, uid_cmp) != NULL)
+	if (s->n > 0 && bsearch(&key, s->uids, s->n, sizeof *s->uids, uid_cmp) != NULL)
 		return 0;
 	s->gone = xreallocarray(s->gone, s->ngone + 1, sizeof *s->gone);
 	s->gone[s->ngone++] = xstrdup(ref);
@@ -304,9 +305,9 @@ static int deletions_uid_diff(struct acct_run *r, struct err *err)
 	struct ref_set s = {NULL, 0, r->mb.uidvalidity, NULL, 0};
 	int rc = -1;
 
+	/* imapc_search_uids returns the UIDs sorted and unique. */
 	if (imapc_search_uids(r->ic, 1, 0, &s.uids, &s.n, err) == -1)
 		return -1;
-	qsort(s.uids, s.n, sizeof *s.uids, uid_cmp);
 	if (store_each_item_ref(r->ctx->st, r->acct->name, r->folder, diff_ref, &s, err) == -1)
 		goto out;
 	rc = mark_removed(r, s.gone, s.ngone, err);
@@ -574,8 +575,8 @@ static int sync_folders(struct acct_run *r, struct err *err)
 	return rc;
 }
 
-int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct,
-		      struct sync_counts *c, struct err *err)
+int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,
+		      struct err *err)
 {
 	struct acct_run r;
 	char *owner;

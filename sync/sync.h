@@ -31,15 +31,15 @@ enum sync_reason {
 extern const char *const sync_reason_names[SYNC_NREASONS];
 
 struct sync_counts {
-	int64_t fetched;   /* items fetched and looked at */
-	int64_t logged;	   /* items logged (new or known activities) */
-	int64_t created;   /* new activities */
-	int64_t skipped;   /* items skipped, all reasons */
+	int64_t fetched; /* items fetched and looked at */
+	int64_t logged;	 /* items logged (new or known activities) */
+	int64_t created; /* new activities */
+	int64_t skipped; /* items skipped, all reasons */
 	int64_t skips[SYNC_NREASONS];
-	int64_t errors;	   /* malformed items recorded in parse_errors */
-	int64_t removed;   /* items found deleted on the server */
+	int64_t errors;	 /* malformed items recorded in parse_errors */
+	int64_t removed; /* items found deleted on the server */
 	int64_t folders, unchanged_folders;
-	int64_t resets;	   /* UIDVALIDITY changes */
+	int64_t resets; /* UIDVALIDITY changes */
 };
 
 struct sync_ctx {
@@ -66,8 +66,8 @@ int sync_log_mail(struct sync_ctx *ctx, const struct match_opts *o, const struct
 
 /* Syncs one IMAP account. Returns 0, or -1 with err set (the account
  * failed; what was committed before stays). Counts are added to *c. */
-int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct,
-		      struct sync_counts *c, struct err *err);
+int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,
+		      struct err *err);
 
 /* Backfills from a Maildir (its cur/ and new/) or an mbox file, as the
  * mailbox of o->owner_id, through the same parser and matcher as IMAP

@@ -96,7 +96,7 @@ config "$T/outage.conf" "$T/outage.db" "$(account bulk "$rep" "$DOVECOT_PORT" no
 CRMSYNC_TEST_CHUNK=50 "$CRMSYNC_BIN" -c "$T/outage.conf" sync >"$T/out" 2>"$T/err" &
 pid=$!
 i=0
-while [ "$(q "$T/outage.db" "SELECT coalesce(max(last_uid), 0) FROM sync_state" 2>/dev/null)" -lt 200 ] && [ $i -lt 200 ]; do
+while [ "$(q "$T/outage.db" "SELECT coalesce(max(last_uid), 0) FROM sync_state" 2>/dev/null)" -lt 200 ] && [ $i -lt 1200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done

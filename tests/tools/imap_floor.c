@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FIELDS                                                                                     \
-	"From Sender Reply-To To Cc Bcc Date Subject Message-ID In-Reply-To References "          \
-	"Auto-Submitted Precedence List-Id List-Unsubscribe X-Autoreply X-Autorespond "           \
+#define FIELDS                                                                           \
+	"From Sender Reply-To To Cc Bcc Date Subject Message-ID In-Reply-To References " \
+	"Auto-Submitted Precedence List-Id List-Unsubscribe X-Autoreply X-Autorespond "  \
 	"Content-Type Content-Transfer-Encoding MIME-Version"
 
 static char rbuf[1 << 20];

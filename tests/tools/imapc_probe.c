@@ -47,10 +47,11 @@ struct probe {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: imapc_probe --host H [--port P] [--security tls|starttls|none]\n"
-			"       [--auth plain|login|xoauth2] --user U --password-env VAR\n"
-			"       [--ca-file F] [--no-verify] [--timeout S] [--trace] [--chunk N]\n"
-			"       [--stop-after N] [--quiet] COMMAND [ARGS] [-- COMMAND [ARGS]]...\n");
+	fprintf(stderr,
+		"usage: imapc_probe --host H [--port P] [--security tls|starttls|none]\n"
+		"       [--auth plain|login|xoauth2] --user U --password-env VAR\n"
+		"       [--ca-file F] [--no-verify] [--timeout S] [--trace] [--chunk N]\n"
+		"       [--stop-after N] [--quiet] COMMAND [ARGS] [-- COMMAND [ARGS]]...\n");
 	exit(2);
 }
 
@@ -155,8 +156,8 @@ static int cmd_fetch(struct probe *pr, const char *folder, size_t body_bytes, st
 		first = end + 1;
 	}
 	double dt = now_s() - t0;
-	fprintf(stderr, "imapc_probe: fetched %lu messages in %.3f s (%.0f msg/s)\n", pr->seen,
-		dt, dt > 0 ? (double)pr->seen / dt : 0.0);
+	fprintf(stderr, "imapc_probe: fetched %lu messages in %.3f s (%.0f msg/s)\n", pr->seen, dt,
+		dt > 0 ? (double)pr->seen / dt : 0.0);
 	return 0;
 }
 
@@ -174,16 +175,14 @@ static int cmd_search(struct probe *pr, const char *folder, const char *min, con
 	}
 	if (imapc_examine(pr->ic, folder, &mb, err) == -1)
 		return -1;
-	if (imapc_search_uids(pr->ic, (uint32_t)num_arg(min, 0, UINT32_MAX), t, &v, &n, err) ==
-	    -1)
+	if (imapc_search_uids(pr->ic, (uint32_t)num_arg(min, 0, UINT32_MAX), t, &v, &n, err) == -1)
 		return -1;
 	print_uids("search", v, n);
 	free(v);
 	return 0;
 }
 
-static int cmd_vanished(struct probe *pr, const char *folder, const char *modseq,
-			struct err *err)
+static int cmd_vanished(struct probe *pr, const char *folder, const char *modseq, struct err *err)
 {
 	struct imapc_mailbox mb;
 	uint32_t *v;
@@ -278,15 +277,15 @@ static void parse_opts(int *ip, int argc, char **argv, struct cfg_account *a, st
 		else if (strcmp(o, "--stop-after") == 0)
 			pr->stop_after = (unsigned long)num_arg(v, 0, 1000000000);
 		else if (strcmp(o, "--security") == 0)
-			a->security = strcmp(v, "tls") == 0	   ? CFG_SEC_TLS
-				      : strcmp(v, "starttls") == 0 ? CFG_SEC_STARTTLS
-				      : strcmp(v, "none") == 0	   ? CFG_SEC_NONE
-								   : (usage(), CFG_SEC_TLS);
+			a->security = strcmp(v, "tls") == 0	 ? CFG_SEC_TLS :
+				      strcmp(v, "starttls") == 0 ? CFG_SEC_STARTTLS :
+				      strcmp(v, "none") == 0	 ? CFG_SEC_NONE :
+								   (usage(), CFG_SEC_TLS);
 		else if (strcmp(o, "--auth") == 0)
-			a->auth = strcmp(v, "plain") == 0     ? CFG_AUTH_PLAIN
-				  : strcmp(v, "login") == 0   ? CFG_AUTH_LOGIN
-				  : strcmp(v, "xoauth2") == 0 ? CFG_AUTH_XOAUTH2
-							      : (usage(), CFG_AUTH_PLAIN);
+			a->auth = strcmp(v, "plain") == 0   ? CFG_AUTH_PLAIN :
+				  strcmp(v, "login") == 0   ? CFG_AUTH_LOGIN :
+				  strcmp(v, "xoauth2") == 0 ? CFG_AUTH_XOAUTH2 :
+							      (usage(), CFG_AUTH_PLAIN);
 		else
 			usage();
 	}
@@ -299,9 +298,9 @@ static void print_caps(unsigned caps)
 		unsigned bit;
 		const char *name;
 	} names[] = {
-		{IMAPC_CAP_CONDSTORE, "CONDSTORE"},	{IMAPC_CAP_QRESYNC, "QRESYNC"},
-		{IMAPC_CAP_IDLE, "IDLE"},		{IMAPC_CAP_SPECIAL_USE, "SPECIAL-USE"},
-		{IMAPC_CAP_GMAIL, "X-GM-EXT-1"},	{IMAPC_CAP_LITERALPLUS, "LITERAL+"},
+		{IMAPC_CAP_CONDSTORE, "CONDSTORE"}, {IMAPC_CAP_QRESYNC, "QRESYNC"},
+		{IMAPC_CAP_IDLE, "IDLE"},	    {IMAPC_CAP_SPECIAL_USE, "SPECIAL-USE"},
+		{IMAPC_CAP_GMAIL, "X-GM-EXT-1"},    {IMAPC_CAP_LITERALPLUS, "LITERAL+"},
 	};
 
 	printf("caps:");

@@ -45,34 +45,38 @@ static const struct {
 	 "From: alice.m@lumen.example\nTo: coyote+deal@acme-corp.example\nMessage-ID: <2@a>\n",
 	 NULL, "outbound", 2, 2, NULL},
 	{"unknown address at a company subdomain: domain rule",
-	 "From: ops@eu.globex.example\nTo: bob@lumen.example\nMessage-ID: <3@a>\n", NULL,
-	 "inbound", 1, 2, NULL},
+	 "From: ops@eu.globex.example\nTo: bob@lumen.example\nMessage-ID: <3@a>\n", NULL, "inbound",
+	 1, 2, NULL},
 	{"freemail contact by address (gmail dots)",
-	 "From: Jane.Doe@GMail.com\nTo: alice@lumen.example\nMessage-ID: <4@a>\n", NULL,
-	 "inbound", 1, 2, NULL},
+	 "From: Jane.Doe@GMail.com\nTo: alice@lumen.example\nMessage-ID: <4@a>\n", NULL, "inbound",
+	 1, 2, NULL},
 	{"unknown freemail address: no company by domain even if listed",
 	 "From: stranger@gmail.com\nTo: alice@lumen.example\nMessage-ID: <5@a>\n", "unmatched",
 	 NULL, 0, 0, "1 external address"},
 	{"all internal (alias and team subdomain)",
 	 "From: bob@home.example\nTo: alice@lumen.example, x@eu.lumen.example\nMessage-ID: <6@a>\n",
 	 "internal", NULL, 0, 0, "internal"},
-	{"auto-reply", "From: wile@acme.example\nTo: alice@lumen.example\nAuto-Submitted: "
-		       "auto-replied\nMessage-ID: <7@a>\n",
+	{"auto-reply",
+	 "From: wile@acme.example\nTo: alice@lumen.example\nAuto-Submitted: "
+	 "auto-replied\nMessage-ID: <7@a>\n",
 	 "automated", NULL, 0, 0, "Auto-Submitted: auto-replied"},
 	{"Auto-Submitted: no is a person",
 	 "From: wile@acme.example\nTo: alice@lumen.example\nAuto-Submitted: no\nMessage-ID: <8@a>\n",
 	 NULL, "inbound", 2, 2, NULL},
-	{"newsletter", "From: news@acme.example\nTo: alice@lumen.example\nList-Id: <n.acme.example>\n",
+	{"newsletter",
+	 "From: news@acme.example\nTo: alice@lumen.example\nList-Id: <n.acme.example>\n",
 	 "automated", NULL, 0, 0, "List-Id"},
-	{"bulk", "From: wile@acme.example\nTo: alice@lumen.example\nPrecedence: bulk\n", "automated",
-	 NULL, 0, 0, "Precedence: bulk"},
+	{"bulk", "From: wile@acme.example\nTo: alice@lumen.example\nPrecedence: bulk\n",
+	 "automated", NULL, 0, 0, "Precedence: bulk"},
 	{"role sender", "From: noreply@acme.example\nTo: alice@lumen.example\nMessage-ID: <9@a>\n",
 	 "role-sender", NULL, 0, 0, "noreply@acme.example"},
-	{"bounce", "From: MAILER-DAEMON@mx.acme.example\nTo: alice@lumen.example\n"
-		   "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n",
+	{"bounce",
+	 "From: MAILER-DAEMON@mx.acme.example\nTo: alice@lumen.example\n"
+	 "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n",
 	 "automated", NULL, 0, 0, "multipart/report"},
-	{"invitation", "From: wile@acme.example\nTo: alice@lumen.example\nContent-Type: "
-		       "text/calendar; method=REQUEST\nMessage-ID: <10@a>\n",
+	{"invitation",
+	 "From: wile@acme.example\nTo: alice@lumen.example\nContent-Type: "
+	 "text/calendar; method=REQUEST\nMessage-ID: <10@a>\n",
 	 "invitation", NULL, 0, 0, "text/calendar"},
 	{"ignored participant only", "From: agent@spy.acme.example\nTo: alice@lumen.example\n",
 	 "ignored", NULL, 0, 0, "agent@spy.acme.example"},
@@ -87,7 +91,8 @@ static const struct {
 
 static struct config *test_config(void)
 {
-	static const char text[] = "[team]\ndomains = lumen.example\n[match]\nignore = nobody@x.example\n";
+	static const char text[] =
+		"[team]\ndomains = lumen.example\n[match]\nignore = nobody@x.example\n";
 	struct err err;
 
 	err_init(&err);
@@ -108,7 +113,8 @@ static void test_cases(struct match_dir *d)
 		match_mail(d, &o, &m, 1790000000, "snippet text", &r);
 		if (cases[i].reason == NULL) {
 			if (r.outcome != MATCH_LOGGED)
-				fprintf(stderr, "case '%s': skipped as %s\n", cases[i].name, r.reason);
+				fprintf(stderr, "case '%s': skipped as %s\n", cases[i].name,
+					r.reason);
 			T_INTEQ(r.outcome, MATCH_LOGGED);
 			T_STREQ(r.act.direction, cases[i].direction);
 			T_INTEQ(r.act.nlinks, cases[i].nlinks);
@@ -145,7 +151,7 @@ static void test_identity_and_capture(struct match_dir *d)
 	match_mail(d, &o, &m, 1772442000, "body", &r);
 	T_STREQ(r.act.source_key, "<R1@host.example>");
 	T_STREQ(r.act.thread_key, "<root@x>");
-	T_INTEQ(r.act.occurred_at, 1772442000); /* the Date header, in UTC */
+	T_INTEQ(r.act.occurred_at, 1772442000);		      /* the Date header, in UTC */
 	T_OK(r.act.subject == NULL && r.act.snippet == NULL); /* capture = metadata */
 	T_INTEQ(r.act.owner_id, 2);
 	match_result_release(&r);

@@ -389,13 +389,15 @@ static void test_logging(struct store *st)
 		{"alice@x.example", "alice@x.example", NULL, "to", NULL, -1},
 	};
 	struct store_new_link links[] = {{"company", 1, "domain"}};
-	struct store_new_activity a = {"email", "inbound", "logged", 5000, STORE_NO_TIME, "Hi",
-				       NULL, "<log@x>", "<log@x>", 1, parts, 2, links, 1};
+	struct store_new_activity a = {"email", "inbound", "logged",  5000,	 STORE_NO_TIME,
+				       "Hi",	NULL,	   "<log@x>", "<log@x>", 1,
+				       parts,	2,	   links,     1};
 	struct store_item in1 = {"alice", "INBOX", "7:1", "<log@x>"};
 	struct store_item in2 = {"bob", "INBOX", "9:4", "<log@x>"};
 	struct store_item sk = {"alice", "INBOX", "7:2", "<skip@x>"};
 	struct store_item bad = {"alice", "INBOX", "7:3", NULL};
-	struct store_activity_filter all = {NULL, NULL, NULL, NULL, STORE_NO_TIME, STORE_NO_TIME, 0};
+	struct store_activity_filter all = {NULL,	   NULL,	  NULL, NULL,
+					    STORE_NO_TIME, STORE_NO_TIME, 0};
 	struct store_sync_state ss, got;
 	const char *gone[] = {"7:1"};
 	int64_t before = one_int(st, "activities"), id1, id2, run;
@@ -404,9 +406,10 @@ static void test_logging(struct store *st)
 	struct err err;
 
 	err_init(&err);
-	T_OK(store_exec_script(st, "INSERT INTO users (id, email, email_written, created_at, "
-				   "updated_at) VALUES (99, 'carol@x.example', 'carol@x.example', "
-				   "1, 1);",
+	T_OK(store_exec_script(st,
+			       "INSERT INTO users (id, email, email_written, created_at, "
+			       "updated_at) VALUES (99, 'carol@x.example', 'carol@x.example', "
+			       "1, 1);",
 			       &err) == 0);
 	T_OK(store_log_activity(st, &in1, &a, 100, &id1, &created, &err) == 0);
 	T_INTEQ(created, 1);
@@ -441,8 +444,9 @@ static void test_logging(struct store *st)
 	T_INTEQ(n, 2);
 	gone[0] = "9:4";
 	T_OK(store_items_removed(st, "bob", "INBOX", gone, 1, 107, &marked, &err) == 0);
-	T_OK(store_exec_script(st, "CREATE TEMP TABLE t AS SELECT removed FROM activities "
-				   "WHERE source_key = '<log@x>'",
+	T_OK(store_exec_script(st,
+			       "CREATE TEMP TABLE t AS SELECT removed FROM activities "
+			       "WHERE source_key = '<log@x>'",
 			       &err) == 0);
 	T_OK(store_item_known(st, &in1, &err) == 1);
 	T_OK(store_container_reset(st, "alice", "INBOX", &err) == 0);
