@@ -210,8 +210,8 @@ static int skip_by_headers(const struct mail_msg *m, struct match_result *r)
 }
 
 /* Collects the participants (From, To, Cc, Bcc; each key once, first role). */
-static void collect_participants(const struct mail_msg *m, struct match_result *r,
-				 struct strset *seen)
+static void collect_participants(const struct match_dir *d, const struct mail_msg *m,
+				 struct match_result *r, struct strset *seen)
 {
 	const struct mail_addrs *fields[] = {&m->from, &m->to, &m->cc, &m->bcc};
 	static const char *const roles[] = {"from", "to", "cc", "bcc"};
@@ -230,6 +230,7 @@ static void collect_participants(const struct mail_msg *m, struct match_result *
 			r->parts[n].name = a->name;
 			r->parts[n].role = roles[f];
 			r->parts[n].contact_id = -1;
+			r->parts[n].external = !match_is_internal(d, a->key);
 			n++;
 		}
 	}
@@ -346,6 +347,7 @@ static void fill_activity(const struct match_opts *o, const struct mail_msg *m, 
 	r->act.source_key = r->source_key;
 	r->act.thread_key = thread_key(m, r->source_key);
 	r->act.owner_id = o->owner_id;
+	r->act.sequence = -1;
 }
 
 void match_mail(const struct match_dir *d, const struct match_opts *o, const struct mail_msg *m,
@@ -359,7 +361,7 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 	r->outcome = MATCH_LOGGED;
 	strset_init(&seen);
 	strset_init(&linked);
-	collect_participants(m, r, &seen);
+	collect_participants(d, m, r, &seen);
 	from_key = m->from.n > 0 ? m->from.v[0].key : NULL;
 	if (skip_by_headers(m, r))
 		goto out;

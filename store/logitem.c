@@ -208,8 +208,8 @@ static int act_insert(struct store *st, const struct store_new_activity *a, int6
 	sqlite3_stmt *s = store_stmt(
 		st,
 		"INSERT INTO activities (kind, direction, status, occurred_at, ended_at, subject, "
-		"snippet, thread_key, source_key, first_seen_at, updated_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+		"snippet, thread_key, source_key, first_seen_at, updated_at, sequence) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
 		err);
 
 	if (s == NULL)
@@ -224,6 +224,8 @@ static int act_insert(struct store *st, const struct store_new_activity *a, int6
 	store_bind_text(s, 8, a->thread_key);
 	store_bind_text(s, 9, a->source_key);
 	sqlite3_bind_int64(s, 10, now);
+	if (a->sequence >= 0)
+		sqlite3_bind_int64(s, 11, a->sequence);
 	if (store_step_done(st, s, err, "inserting an activity") == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -249,8 +251,8 @@ static int act_details(struct store *st, int64_t id, const struct store_new_acti
 		const struct store_new_participant *p = &a->participants[i];
 		if ((s = store_stmt(st,
 				    "INSERT OR IGNORE INTO participants (activity_id, address, "
-				    "addr_key, name, role, partstat, contact_id) "
-				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				    "addr_key, name, role, partstat, contact_id, external) "
+				    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 				    err)) == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, id);
@@ -261,6 +263,7 @@ static int act_details(struct store *st, int64_t id, const struct store_new_acti
 		store_bind_text(s, 6, p->partstat);
 		if (p->contact_id >= 0)
 			sqlite3_bind_int64(s, 7, p->contact_id);
+		sqlite3_bind_int(s, 8, p->external);
 		if (store_step_done(st, s, err, "adding a participant") == -1)
 			return -1;
 	}
@@ -276,6 +279,48 @@ static int act_details(struct store *st, int64_t id, const struct store_new_acti
 		store_bind_text(s, 4, a->links[i].rule);
 		sqlite3_bind_int64(s, 5, now);
 		if (store_step_done(st, s, err, "adding a link") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A newer (or the same) version of a meeting replaces the stored one:
+ * its fields, its participants and the links the rules made (a person's
+ * manual link stays). An older SEQUENCE changes nothing. */
+static int act_replace(struct store *st, int64_t id, const struct store_new_activity *a,
+		       int64_t now, struct err *err)
+{
+	static const char *const clear[] = {
+		"DELETE FROM participants WHERE activity_id = ?1",
+		"DELETE FROM activity_links WHERE activity_id = ?1 AND rule IN ('address', 'domain')",
+	};
+	sqlite3_stmt *s = store_stmt(
+		st,
+		"UPDATE activities SET direction = ?2, status = ?3, occurred_at = ?4, ended_at = ?5, "
+		"subject = ?6, snippet = ?7, sequence = ?8, updated_at = ?9 WHERE id = ?1 AND "
+		"coalesce(sequence, -1) <= ?8",
+		err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	store_bind_text(s, 2, a->direction);
+	store_bind_text(s, 3, a->status);
+	sqlite3_bind_int64(s, 4, a->occurred_at);
+	store_bind_time(s, 5, a->ended_at);
+	store_bind_text(s, 6, a->subject);
+	store_bind_text(s, 7, a->snippet);
+	sqlite3_bind_int64(s, 8, a->sequence);
+	sqlite3_bind_int64(s, 9, now);
+	if (store_step_done(st, s, err, "replacing an activity") == -1)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 0; /* an older version: keep ours */
+	for (size_t i = 0; i < 2; i++) {
+		if ((s = store_stmt(st, clear[i], err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		if (store_step_done(st, s, err, "replacing an activity") == -1)
 			return -1;
 	}
 	return 0;
@@ -304,6 +349,8 @@ int store_log_activity(struct store *st, const struct store_item *item,
 			return -1;
 		sqlite3_bind_int64(s, 1, id);
 		if (store_step_done(st, s, err, "updating an activity") == -1)
+			return -1;
+		if (a->replace && act_replace(st, id, a, now, err) == -1)
 			return -1;
 	}
 	if (act_details(st, id, a, now, err) == -1 ||
@@ -515,4 +562,60 @@ int store_run_finish(struct store *st, int64_t id, const struct store_run *r, in
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- meetings --------------------------------------------------------------- */
+
+int store_meetings_promote(struct store *st, int64_t now, int64_t *n_out, struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(
+		st,
+		"UPDATE activities SET status = 'held', updated_at = ?1 WHERE kind = 'meeting' AND "
+		"status = 'scheduled' AND ended_at <= ?1 AND EXISTS (SELECT 1 FROM participants p "
+		"WHERE p.activity_id = activities.id AND p.external AND "
+		"coalesce(p.partstat, '') <> 'DECLINED')",
+		err);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	if (store_step_done(st, s, err, "promoting meetings") == -1)
+		return -1;
+	*n_out = sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_item_cancel(struct store *st, const struct store_item *item, int64_t now,
+		      struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(
+		st,
+		"UPDATE activities SET status = 'cancelled', updated_at = ?4 WHERE kind = 'meeting' "
+		"AND id = (SELECT activity_id FROM item_outcomes WHERE account = ?1 AND "
+		"container = ?2 AND item_ref = ?3) AND NOT EXISTS (SELECT 1 FROM item_outcomes o "
+		"WHERE o.activity_id = activities.id AND o.removed_at IS NULL AND NOT "
+		"(o.account = ?1 AND o.container = ?2 AND o.item_ref = ?3))",
+		err);
+	size_t n;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, item->account);
+	store_bind_text(s, 2, item->container);
+	store_bind_text(s, 3, item->item_ref);
+	sqlite3_bind_int64(s, 4, now);
+	if (store_step_done(st, s, err, "cancelling a meeting") == -1)
+		return -1;
+	return store_items_removed(st, item->account, item->container, &item->item_ref, 1, now, &n,
+				   err);
+}
+
+int store_each_item_with_prefix(struct store *st, const char *account, const char *container,
+				const char *prefix, int (*fn)(const char *item_ref, void *arg),
+				void *arg, struct err *err)
+{
+	return each_text(st,
+			 "SELECT item_ref FROM item_outcomes WHERE account = ?1 AND container = ?2 "
+			 "AND removed_at IS NULL AND substr(item_ref, 1, length(?3)) = ?3",
+			 account, container, prefix, fn, arg, err);
 }

@@ -106,6 +106,7 @@ static const char *const schema_v1[] = {
 	"  snippet TEXT,"
 	"  thread_key TEXT,"
 	"  source_key TEXT NOT NULL UNIQUE,"
+	"  sequence INTEGER," /* iCalendar SEQUENCE of the stored version */
 	"  ambiguous INTEGER NOT NULL DEFAULT 0,"
 	"  removed INTEGER NOT NULL DEFAULT 0," /* seen in no mailbox any more */
 	"  first_seen_at INTEGER NOT NULL,"
@@ -127,6 +128,7 @@ static const char *const schema_v1[] = {
 	"    ('from','sender','reply-to','to','cc','bcc','organizer','attendee')),"
 	"  partstat TEXT,"
 	"  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+	"  external INTEGER NOT NULL DEFAULT 0," /* outside the team */
 	"  UNIQUE (activity_id, addr_key, role));",
 	"CREATE INDEX participants_addr ON participants(addr_key);",
 	"CREATE INDEX participants_contact ON participants(contact_id);",

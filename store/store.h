@@ -207,6 +207,7 @@ struct store_new_participant {
 	const char *role;     /* from, to, cc, bcc, organizer, attendee ... */
 	const char *partstat; /* may be NULL */
 	int64_t contact_id;   /* -1 when none */
+	int external;	      /* outside the team */
 };
 
 struct store_new_link {
@@ -226,6 +227,10 @@ struct store_new_activity {
 	const char *source_key;
 	const char *thread_key;
 	int64_t owner_id; /* the user whose mailbox or calendar it is */
+	int64_t sequence; /* iCalendar SEQUENCE; -1 for mail */
+	int replace;	  /* a known activity takes these fields, participants and
+			   * rule-made links (meetings: a newer SEQUENCE, or the
+			   * same one, replaces; an older one is ignored) */
 	const struct store_new_participant *participants;
 	size_t nparticipants;
 	const struct store_new_link *links;
@@ -241,6 +246,21 @@ struct store_new_activity {
 int store_log_activity(struct store *st, const struct store_item *item,
 		       const struct store_new_activity *a, int64_t now, int64_t *activity_out,
 		       int *created_out, struct err *err);
+/* Meetings whose end has passed become `held` (SPEC §5.2) when they are
+ * `scheduled` and an external participant did not decline. Returns the
+ * number changed in *n_out. */
+int store_meetings_promote(struct store *st, int64_t now, int64_t *n_out, struct err *err);
+/* Removes the activity a calendar item produced when the item is gone
+ * from the server and no other item maps to it: meetings deleted from a
+ * calendar are marked cancelled (kept, so history stays). */
+int store_item_cancel(struct store *st, const struct store_item *item, int64_t now,
+		      struct err *err);
+/* Calls fn with the item_ref of each item of a container whose item_ref
+ * starts with `prefix` (e.g. a calendar href followed by '#'). */
+int store_each_item_with_prefix(struct store *st, const char *account, const char *container,
+				const char *prefix, int (*fn)(const char *item_ref, void *arg),
+				void *arg, struct err *err);
+
 /* Records that the item was skipped, with the reason code and evidence. */
 int store_log_skip(struct store *st, const struct store_item *item, const char *reason,
 		   const char *evidence, int64_t now, struct err *err);

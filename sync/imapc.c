@@ -1218,6 +1218,8 @@ static size_t imapc_sort_uniq(uint32_t *v, size_t n)
 {
 	size_t k = 0;
 
+	if (n < 2)
+		return n;
 	qsort(v, n, sizeof *v, imapc_cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		if (k == 0 || v[k - 1] != v[i])

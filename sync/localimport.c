@@ -135,7 +135,8 @@ static int maildir_sub(struct importer *im, const char *dir, const char *sub, st
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *file = xasprintf("%s/%s", path, names[i]), *colon;
 		int64_t mtime = 0;

@@ -385,13 +385,12 @@ static int refs_seen(const char *ref, void *arg)
 static void test_logging(struct store *st)
 {
 	struct store_new_participant parts[] = {
-		{"W@acme.example", "w@acme.example", "Wile", "from", NULL, -1},
-		{"alice@x.example", "alice@x.example", NULL, "to", NULL, -1},
+		{"W@acme.example", "w@acme.example", "Wile", "from", NULL, -1, 1},
+		{"alice@x.example", "alice@x.example", NULL, "to", NULL, -1, 0},
 	};
 	struct store_new_link links[] = {{"company", 1, "domain"}};
-	struct store_new_activity a = {"email", "inbound", "logged",  5000,	 STORE_NO_TIME,
-				       "Hi",	NULL,	   "<log@x>", "<log@x>", 1,
-				       parts,	2,	   links,     1};
+	struct store_new_activity a = {"email", "inbound", "logged", 5000, STORE_NO_TIME, "Hi",
+				       NULL, "<log@x>", "<log@x>", 1, -1, 0, parts, 2, links, 1};
 	struct store_item in1 = {"alice", "INBOX", "7:1", "<log@x>"};
 	struct store_item in2 = {"bob", "INBOX", "9:4", "<log@x>"};
 	struct store_item sk = {"alice", "INBOX", "7:2", "<skip@x>"};
