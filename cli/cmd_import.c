@@ -691,7 +691,7 @@ static int import_mail(struct cli *c, const char *kind, const char *path, const 
 		       int dry_run)
 {
 	struct sync_ctx ctx;
-	struct match_opts o = {-1, CFG_CAPTURE_FULL, 0};
+	struct match_opts o = {-1, CFG_CAPTURE_FULL, 0, 0};
 	struct sync_counts n;
 	struct err err;
 	int rc = EXIT_USAGE, r;

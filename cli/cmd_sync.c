@@ -129,9 +129,10 @@ static void print_summary(const struct cfg_account *acct, const struct sync_coun
 	for (int i = 0; i < SYNC_NREASONS; i++)
 		if (c->skips[i] > 0)
 			printf(" %s=%lld", sync_reason_names[i], (long long)c->skips[i]);
-	printf(", %lld errors, %lld removed, %lld/%lld folders unchanged, %.1fs\n",
+	printf(", %lld errors, %lld removed, %lld/%lld %s unchanged, %.1fs\n",
 	       (long long)c->errors, (long long)c->removed, (long long)c->unchanged_folders,
-	       (long long)c->folders, secs);
+	       (long long)c->folders, acct->kind == CFG_ACCOUNT_IMAP ? "folders" : "calendars",
+	       secs);
 	fflush(stdout);
 }
 
@@ -185,7 +186,10 @@ static int sync_one(struct sync_ctx *ctx, const struct cfg_account *acct)
 	if (!ctx->dry_run && store_run_start(ctx->st, acct->name, ctx->now, &run_id, &err) == -1)
 		log_warnx("%s: cannot record the run: %s", acct->name, err.msg);
 	err_init(&err);
-	ok = sync_imap_account(ctx, acct, &c, &err) == 0;
+	if (acct->kind == CFG_ACCOUNT_IMAP)
+		ok = sync_imap_account(ctx, acct, &c, &err) == 0;
+	else
+		ok = sync_caldav_account(ctx, acct, &c, &err) == 0;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!ok)
 		log_errorx("%s: %s (%s)", acct->name, err.msg, advice(&err));
@@ -207,11 +211,6 @@ static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a)
 		if (!wanted(a, acct->name))
 			continue;
 		matched++;
-		if (acct->kind != CFG_ACCOUNT_IMAP) {
-			log_warnx("%s: CalDAV sync is not available in this version yet; skipped",
-				  acct->name);
-			continue;
-		}
 		if ((rc = sync_one(ctx, acct)) == -2)
 			return EXIT_DB;
 		failed += rc != 0;

@@ -91,3 +91,13 @@ int strset_get(const struct strset *s, const char *key, int64_t *val_out)
 		*val_out = s->vals[i];
 	return 1;
 }
+
+void strset_put(struct strset *s, const char *key, int64_t val)
+{
+	size_t i;
+
+	if (strset_add(s, key, val, NULL))
+		return;
+	i = strset_slot(s, key);
+	s->vals[i] = val;
+}

@@ -1,5 +1,6 @@
 /* match/match.c - the matching rules of docs/matching.md. */
 #include "match/match.h"
+#include "match/internal.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -167,7 +168,7 @@ int match_is_freemail(const struct match_dir *d, const char *domain)
 	return domain_lookup(&d->freemail, domain, NULL);
 }
 
-static int is_ignored(const struct match_dir *d, const char *key)
+int match_is_ignored(const struct match_dir *d, const char *key)
 {
 	for (size_t i = 0; i < d->nignore; i++)
 		if (str_glob_ci(d->ignore[i], key))
@@ -177,7 +178,7 @@ static int is_ignored(const struct match_dir *d, const char *key)
 
 /* ---- the decision ------------------------------------------------------- */
 
-static void skip(struct match_result *r, const char *reason, char *evidence)
+void match_skip(struct match_result *r, const char *reason, char *evidence)
 {
 	r->outcome = MATCH_SKIPPED;
 	r->reason = reason;
@@ -190,19 +191,19 @@ static int skip_by_headers(const struct mail_msg *m, struct match_result *r)
 	const struct mail_auto *a = &m->autos;
 
 	if (a->has_calendar) {
-		skip(r, "invitation", xstrdup("Content-Type: text/calendar"));
+		match_skip(r, "invitation", xstrdup("Content-Type: text/calendar"));
 	} else if (a->auto_submitted != NULL) {
-		skip(r, "automated", xasprintf("Auto-Submitted: %s", a->auto_submitted));
+		match_skip(r, "automated", xasprintf("Auto-Submitted: %s", a->auto_submitted));
 	} else if (a->precedence != NULL) {
-		skip(r, "automated", xasprintf("Precedence: %s", a->precedence));
+		match_skip(r, "automated", xasprintf("Precedence: %s", a->precedence));
 	} else if (a->list_id != NULL) {
-		skip(r, "automated", xasprintf("List-Id: %s", a->list_id));
+		match_skip(r, "automated", xasprintf("List-Id: %s", a->list_id));
 	} else if (a->list_unsubscribe != NULL) {
-		skip(r, "automated", xasprintf("List-Unsubscribe: %s", a->list_unsubscribe));
+		match_skip(r, "automated", xasprintf("List-Unsubscribe: %s", a->list_unsubscribe));
 	} else if (a->x_autoreply != NULL) {
-		skip(r, "automated", xasprintf("X-Autoreply: %s", a->x_autoreply));
+		match_skip(r, "automated", xasprintf("X-Autoreply: %s", a->x_autoreply));
 	} else if (a->is_report) {
-		skip(r, "automated", xstrdup("Content-Type: multipart/report"));
+		match_skip(r, "automated", xstrdup("Content-Type: multipart/report"));
 	} else {
 		return 0;
 	}
@@ -255,8 +256,8 @@ static void add_link(struct match_result *r, struct strset *linked, const char *
 }
 
 /* Rules 1 (address) and 2 (domain) for one external participant. */
-static void link_participant(const struct match_dir *d, struct store_new_participant *p,
-			     struct match_result *r, struct strset *linked)
+void match_link_participant(const struct match_dir *d, struct store_new_participant *p,
+			    struct match_result *r, struct strset *linked)
 {
 	const char *domain = addr_domain(p->addr_key);
 	int64_t id, company;
@@ -279,7 +280,7 @@ static const char *drop_ignored(const struct match_dir *d, struct match_result *
 
 	for (size_t i = 0; i < r->act.nparticipants; i++) {
 		struct store_new_participant *p = &r->parts[i];
-		if (!match_is_internal(d, p->addr_key) && is_ignored(d, p->addr_key)) {
+		if (!match_is_internal(d, p->addr_key) && match_is_ignored(d, p->addr_key)) {
 			if (first == NULL)
 				first = p->addr_key;
 			continue;
@@ -366,14 +367,14 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 	if (skip_by_headers(m, r))
 		goto out;
 	if (from_key != NULL && addr_is_role(from_key)) {
-		skip(r, "role-sender", xasprintf("From: %s", m->from.v[0].address));
+		match_skip(r, "role-sender", xasprintf("From: %s", m->from.v[0].address));
 		goto out;
 	}
 	for (size_t i = 0; i < r->act.nparticipants; i++)
 		nexternal += !match_is_internal(d, r->parts[i].addr_key);
 	if (nexternal == 0) {
 		if (!o->log_internal || r->act.nparticipants == 0) {
-			skip(r, "internal", xstrdup("all participants internal"));
+			match_skip(r, "internal", xstrdup("all participants internal"));
 			goto out;
 		}
 		fill_activity(o, m, pick_time(m, internaldate), snippet, r, "internal");
@@ -385,14 +386,14 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 		if (match_is_internal(d, r->parts[i].addr_key))
 			continue;
 		nexternal++;
-		link_participant(d, &r->parts[i], r, &linked);
+		match_link_participant(d, &r->parts[i], r, &linked);
 	}
 	if (nexternal == 0) {
-		skip(r, "ignored", xasprintf("ignored address %s", ignored));
+		match_skip(r, "ignored", xasprintf("ignored address %s", ignored));
 		goto out;
 	}
 	if (r->act.nlinks == 0) {
-		skip(r, "unmatched",
+		match_skip(r, "unmatched",
 		     xasprintf("no contact or company among %zu external address%s", nexternal,
 			       nexternal == 1 ? "" : "es"));
 		goto out;
@@ -402,6 +403,19 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 out:
 	strset_release(&seen);
 	strset_release(&linked);
+}
+
+char *match_truncate_utf8(const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	while (s[i] != '\0' && chars < max) {
+		i++;
+		while ((s[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	return xstrndup(s, i);
 }
 
 void match_result_release(struct match_result *r)

@@ -56,6 +56,7 @@ struct match_opts {
 	int64_t owner_id;
 	int capture; /* enum cfg_capture */
 	int log_internal;
+	int snippet_chars; /* meetings: characters of the description kept */
 };
 
 /* Decides about a parsed message. `internaldate` is the server's (0 if
@@ -64,6 +65,19 @@ struct match_opts {
 void match_mail(const struct match_dir *d, const struct match_opts *o, const struct mail_msg *m,
 		int64_t internaldate, const char *snippet, struct match_result *r);
 void match_result_release(struct match_result *r);
+
+struct ics_occurrence;
+
+/* Decides about one meeting occurrence (docs/matching.md, "Meetings"):
+ * participants are the organizer and the attendees; the status is
+ * cancelled, declined (every team member invited declined), held (ended
+ * before `now`, with an external participant who did not decline) or
+ * scheduled. The result replaces an older version of the same meeting. */
+void match_meeting(const struct match_dir *d, const struct match_opts *o,
+		   const struct ics_occurrence *ev, int64_t now, struct match_result *r);
+/* "UID" for a single event, "UID#RECURRENCE-ID" for one occurrence of a
+ * series (SPEC §5.3). Returns a new heap string. */
+char *match_meeting_source_key(const struct ics_occurrence *ev);
 
 /* The identity of a message (SPEC §5.3, docs/matching.md): its normalised
  * Message-ID, or "sha256:" and the hash of From, date, Subject and first

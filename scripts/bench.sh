@@ -8,11 +8,11 @@ set -u
 CRMSYNC_BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 FLOOR=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 export CRMSYNC_BIN
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # lib.sh and servers.sh give a private $T and the server functions.
-set -- "$TOP/tests/integration/x"
-. "$TOP/tests/integration/lib.sh"
-. "$TOP/tests/integration/servers.sh"
+. "$ROOT/tests/integration/lib.sh"
+TOP=$ROOT
+. "$ROOT/tests/integration/servers.sh"
 SIZES=${BENCH_SIZES:-10000 100000}
 [ "${BENCH_QUICK:-0}" = 1 ] && SIZES=2000
 PY=$(command -v python3)

@@ -585,10 +585,29 @@ int store_meetings_promote(struct store *st, int64_t now, int64_t *n_out, struct
 	return 0;
 }
 
-int store_item_cancel(struct store *st, const struct store_item *item, int64_t now,
-		      struct err *err)
+int store_item_cancel(struct store *st, const struct store_item *item, int64_t from, int64_t to,
+		      int64_t now, struct err *err)
 {
-	sqlite3_stmt *s = store_stmt(
+	sqlite3_stmt *s = store_stmt(st,
+				     "SELECT a.occurred_at FROM item_outcomes o JOIN activities a "
+				     "ON a.id = o.activity_id WHERE o.account = ?1 AND "
+				     "o.container = ?2 AND o.item_ref = ?3",
+				     err);
+	int64_t when;
+	size_t n;
+	int found;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, item->account);
+	store_bind_text(s, 2, item->container);
+	store_bind_text(s, 3, item->item_ref);
+	if ((found = store_query_i64(st, s, &when, err, "looking up a meeting")) < 0)
+		return -1;
+	/* An occurrence that left the sync window is history, not a deletion. */
+	if (found && (when < from || when >= to))
+		return 0;
+	s = store_stmt(
 		st,
 		"UPDATE activities SET status = 'cancelled', updated_at = ?4 WHERE kind = 'meeting' "
 		"AND id = (SELECT activity_id FROM item_outcomes WHERE account = ?1 AND "
@@ -596,8 +615,6 @@ int store_item_cancel(struct store *st, const struct store_item *item, int64_t n
 		"WHERE o.activity_id = activities.id AND o.removed_at IS NULL AND NOT "
 		"(o.account = ?1 AND o.container = ?2 AND o.item_ref = ?3))",
 		err);
-	size_t n;
-
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, item->account);
@@ -618,4 +635,63 @@ int store_each_item_with_prefix(struct store *st, const char *account, const cha
 			 "SELECT item_ref FROM item_outcomes WHERE account = ?1 AND container = ?2 "
 			 "AND removed_at IS NULL AND substr(item_ref, 1, length(?3)) = ?3",
 			 account, container, prefix, fn, arg, err);
+}
+
+/* ---- calendar objects ------------------------------------------------------- */
+
+int store_calendar_item_put(struct store *st, const char *account, const char *calendar,
+			    const char *href, const char *etag, const char *uid, struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st,
+				     "INSERT OR REPLACE INTO calendar_items (account, calendar, "
+				     "href, etag, uid) VALUES (?1, ?2, ?3, ?4, ?5)",
+				     err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, calendar);
+	store_bind_text(s, 3, href);
+	store_bind_text(s, 4, etag);
+	store_bind_text(s, 5, uid);
+	return store_step_done(st, s, err, "storing a calendar object");
+}
+
+int store_calendar_item_delete(struct store *st, const char *account, const char *calendar,
+			       const char *href, struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st,
+				     "DELETE FROM calendar_items WHERE account = ?1 AND "
+				     "calendar = ?2 AND href = ?3",
+				     err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, calendar);
+	store_bind_text(s, 3, href);
+	return store_step_done(st, s, err, "deleting a calendar object");
+}
+
+int store_each_calendar_item(struct store *st, const char *account, const char *calendar,
+			     int (*fn)(const char *href, const char *etag, void *arg), void *arg,
+			     struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st,
+				     "SELECT href, etag FROM calendar_items WHERE account = ?1 AND "
+				     "calendar = ?2 ORDER BY href",
+				     err);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, calendar);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1), arg) == -1)
+			break;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0
+						     : store_fail(st, err, "reading calendar objects");
 }

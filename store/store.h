@@ -250,11 +250,12 @@ int store_log_activity(struct store *st, const struct store_item *item,
  * `scheduled` and an external participant did not decline. Returns the
  * number changed in *n_out. */
 int store_meetings_promote(struct store *st, int64_t now, int64_t *n_out, struct err *err);
-/* Removes the activity a calendar item produced when the item is gone
- * from the server and no other item maps to it: meetings deleted from a
- * calendar are marked cancelled (kept, so history stays). */
-int store_item_cancel(struct store *st, const struct store_item *item, int64_t now,
-		      struct err *err);
+/* A calendar occurrence gone from the server (its object deleted, or the
+ * occurrence no longer in it): the item is marked removed and, when no
+ * other calendar still has it and it starts within [from, to), its
+ * meeting is marked cancelled (kept, so history stays). */
+int store_item_cancel(struct store *st, const struct store_item *item, int64_t from, int64_t to,
+		      int64_t now, struct err *err);
 /* Calls fn with the item_ref of each item of a container whose item_ref
  * starts with `prefix` (e.g. a calendar href followed by '#'). */
 int store_each_item_with_prefix(struct store *st, const char *account, const char *container,
@@ -308,6 +309,18 @@ int store_sync_state_get(struct store *st, const char *account, const char *cont
 int store_sync_state_put(struct store *st, const char *account, const char *container,
 			 const struct store_sync_state *s, int64_t now, struct err *err);
 void store_sync_state_release(struct store_sync_state *s);
+
+/* ---- calendar objects ------------------------------------------------- */
+
+/* The objects of a calendar as last stored: href, ETag and UID, for ETag
+ * diffs and deletions. */
+int store_calendar_item_put(struct store *st, const char *account, const char *calendar,
+			    const char *href, const char *etag, const char *uid, struct err *err);
+int store_calendar_item_delete(struct store *st, const char *account, const char *calendar,
+			       const char *href, struct err *err);
+int store_each_calendar_item(struct store *st, const char *account, const char *calendar,
+			     int (*fn)(const char *href, const char *etag, void *arg), void *arg,
+			     struct err *err);
 
 /* ---- runs -------------------------------------------------------------- */
 

@@ -69,6 +69,10 @@ int sync_log_mail(struct sync_ctx *ctx, const struct match_opts *o, const struct
 int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,
 		      struct err *err);
 
+/* Syncs one CalDAV account: meetings from its calendars. */
+int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct,
+			struct sync_counts *c, struct err *err);
+
 /* Backfills from a Maildir (its cur/ and new/) or an mbox file, as the
  * mailbox of o->owner_id, through the same parser and matcher as IMAP
  * sync. Items are recorded under the account "import" with the path as

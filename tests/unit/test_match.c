@@ -101,7 +101,7 @@ static struct config *test_config(void)
 
 static void test_cases(struct match_dir *d)
 {
-	struct match_opts o = {1, CFG_CAPTURE_FULL, 0};
+	struct match_opts o = {1, CFG_CAPTURE_FULL, 0, 200};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct mail_msg m;
@@ -140,7 +140,7 @@ static void test_identity_and_capture(struct match_dir *d)
 				    "References: <root@x> <p@x>\n";
 	static const char bare[] = "From: wile@acme.example\nTo: alice@lumen.example\n"
 				   "Subject: no id\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n";
-	struct match_opts o = {2, CFG_CAPTURE_METADATA, 0};
+	struct match_opts o = {2, CFG_CAPTURE_METADATA, 0, 200};
 	struct match_result r;
 	struct mail_msg m;
 	struct err err;
@@ -179,7 +179,7 @@ static void test_identity_and_capture(struct match_dir *d)
 static void test_log_internal(struct match_dir *d)
 {
 	static const char h[] = "From: bob@lumen.example\nTo: alice@lumen.example\n";
-	struct match_opts o = {1, CFG_CAPTURE_FULL, 1};
+	struct match_opts o = {1, CFG_CAPTURE_FULL, 1, 200};
 	struct match_result r;
 	struct mail_msg m;
 	struct err err;

@@ -1,0 +1,522 @@
+/* sync/calsync.c - one CalDAV account, calendar by calendar (SPEC §5.2).
+ *
+ * Per calendar: one PROPFIND for the ctag and sync-token, and nothing more
+ * when they are what we stored. Otherwise sync-collection from the stored
+ * token (or, once a day, when the token is refused, or when the server has
+ * no sync-collection, a full list compared by ETag), calendar-multiget of
+ * the changed objects in batches, each object's occurrences matched and
+ * logged (a newer version of a meeting replaces the older), occurrences no
+ * longer in an object and objects deleted on the server cancel their
+ * meetings. The new token is stored only in the transaction of the last
+ * batch it covers: a kill before that replays the same changes, which are
+ * idempotent.
+ */
+#include "sync/sync.h"
+#include "sync/davc.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/strset.h"
+#include "core/version.h"
+#include "core/xalloc.h"
+#include "match/match.h"
+#include "parsers/addr.h"
+#include "parsers/davxml.h"
+#include "parsers/ics.h"
+#include "store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAL_BATCH      50    /* objects per calendar-multiget and per transaction */
+#define CAL_FULL_EVERY 86400 /* a full ETag re-list this often (the window moves) */
+
+struct cal_run {
+	struct sync_ctx *ctx;
+	const struct cfg_account *acct;
+	char *secret;
+	struct davc *dc;
+	struct match_opts mopts;
+	struct sync_counts *total;
+	struct sync_counts batch;
+	const char *cal; /* the calendar in progress (its href) */
+	int64_t from, to; /* the window */
+};
+
+static int cal_begin(struct cal_run *r, struct err *err)
+{
+	memset(&r->batch, 0, sizeof r->batch);
+	return r->ctx->dry_run ? 0 : store_begin(r->ctx->st, err);
+}
+
+static int cal_commit(struct cal_run *r, struct err *err)
+{
+	if (!r->ctx->dry_run && store_commit(r->ctx->st, err) == -1)
+		return -1;
+	r->total->fetched += r->batch.fetched;
+	r->total->logged += r->batch.logged;
+	r->total->created += r->batch.created;
+	r->total->skipped += r->batch.skipped;
+	r->total->errors += r->batch.errors;
+	r->total->removed += r->batch.removed;
+	for (int i = 0; i < SYNC_NREASONS; i++)
+		r->total->skips[i] += r->batch.skips[i];
+	return 0;
+}
+
+static void cal_rollback(struct cal_run *r)
+{
+	if (!r->ctx->dry_run)
+		store_rollback(r->ctx->st);
+}
+
+/* ---- one calendar object --------------------------------------------------- */
+
+static int collect_ref(const char *ref, void *arg)
+{
+	strset_add(arg, ref, 0, NULL);
+	return 0;
+}
+
+/* Cancels the occurrences of `href` that are in `old` and not marked seen. */
+static int cancel_missing(struct cal_run *r, struct strset *old, struct err *err)
+{
+	for (size_t i = 0; i < old->cap; i++) {
+		struct store_item it = {r->acct->name, r->cal, old->keys[i], NULL};
+		if (old->keys[i] == NULL || old->vals[i] != 0)
+			continue;
+		if (store_item_cancel(r->ctx->st, &it, r->from, r->to, r->ctx->now, err) == -1)
+			return -1;
+		r->batch.removed++;
+	}
+	return 0;
+}
+
+static int log_occurrence(struct cal_run *r, const char *href, const struct ics_occurrence *ev,
+			  struct strset *old, struct err *err)
+{
+	char *ref = xasprintf("%s#%s", href, ev->recurrence_id ? ev->recurrence_id : "");
+	struct store_item it = {r->acct->name, r->cal, ref, NULL};
+	struct match_result res;
+	int64_t id;
+	int created, rc;
+
+	strset_put(old, ref, 1); /* seen: not cancelled */
+	r->batch.fetched++;
+	match_meeting(r->ctx->dir, &r->mopts, ev, r->ctx->now, &res);
+	if (res.outcome == MATCH_LOGGED) {
+		it.identity = res.source_key;
+		rc = store_log_activity(r->ctx->st, &it, &res.act, r->ctx->now, &id, &created, err);
+		r->batch.logged++;
+		r->batch.created += created;
+	} else {
+		char *key = match_meeting_source_key(ev);
+		it.identity = key;
+		rc = store_log_skip(r->ctx->st, &it, res.reason, res.evidence, r->ctx->now, err);
+		sync_count_skip(&r->batch, res.reason);
+		free(key);
+	}
+	match_result_release(&res);
+	free(ref);
+	return rc;
+}
+
+static int process_object(struct cal_run *r, const struct davxml_response *o, struct err *err)
+{
+	struct ics_options opt = {r->acct->timezone, r->from, r->to, 0,
+				  r->ctx->cfg->plus_addressing};
+	struct ics_result res = {NULL, 0, NULL, 0};
+	struct strset old;
+	struct err perr;
+	char *prefix = xasprintf("%s#", o->href);
+	int rc = -1;
+
+	strset_init(&old);
+	err_init(&perr);
+	if (store_each_item_with_prefix(r->ctx->st, r->acct->name, r->cal, prefix, collect_ref,
+					&old, err) == -1)
+		goto out;
+	if (o->calendar_data == NULL ||
+	    ics_parse(o->calendar_data, strlen(o->calendar_data), &opt, &res, &perr) == -1) {
+		struct store_item it = {r->acct->name, r->cal, o->href, NULL};
+		if (perr.kind == ERR_NONE)
+			err_set(&perr, ERR_DATA, "no calendar-data in the server's reply");
+		log_warnx("%s: %s: %s; recorded and skipped", r->acct->name, o->href, perr.msg);
+		r->batch.errors++;
+		rc = store_log_parse_error(r->ctx->st, &it, perr.msg, CRMSYNC_VERSION, r->ctx->now,
+					   err);
+		if (rc == 0)
+			rc = store_calendar_item_put(r->ctx->st, r->acct->name, r->cal, o->href,
+						     o->etag, NULL, err);
+		goto out;
+	}
+	for (size_t i = 0; i < res.nwarnings; i++)
+		log_verbose("%s: %s: %s", r->acct->name, o->href, res.warnings[i]);
+	for (size_t i = 0; i < res.n; i++)
+		if (log_occurrence(r, o->href, &res.v[i], &old, err) == -1)
+			goto out;
+	if (cancel_missing(r, &old, err) == -1 ||
+	    store_calendar_item_put(r->ctx->st, r->acct->name, r->cal, o->href, o->etag,
+				    res.n > 0 ? res.v[0].uid : NULL, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	ics_result_release(&res);
+	strset_release(&old);
+	free(prefix);
+	return rc;
+}
+
+/* An object deleted on the server: every occurrence it gave is cancelled. */
+static int process_deleted(struct cal_run *r, const char *href, struct err *err)
+{
+	char *prefix = xasprintf("%s#", href);
+	struct strset old;
+	int rc = -1;
+
+	strset_init(&old);
+	if (store_each_item_with_prefix(r->ctx->st, r->acct->name, r->cal, prefix, collect_ref,
+					&old, err) == -1)
+		goto out;
+	for (size_t i = 0; i < old.cap; i++) {
+		struct store_item it = {r->acct->name, r->cal, old.keys[i], NULL};
+		if (old.keys[i] == NULL)
+			continue;
+		if (store_item_cancel(r->ctx->st, &it, INT64_MIN, INT64_MAX, r->ctx->now, err) ==
+		    -1)
+			goto out;
+		r->batch.removed++;
+	}
+	rc = store_calendar_item_delete(r->ctx->st, r->acct->name, r->cal, href, err);
+out:
+	strset_release(&old);
+	free(prefix);
+	return rc;
+}
+
+/* ---- changes ------------------------------------------------------------------ */
+
+struct changes {
+	char **changed; /* hrefs to fetch */
+	size_t nchanged;
+	char **deleted;
+	size_t ndeleted;
+};
+
+static void changes_add(char ***v, size_t *n, const char *href)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = xstrdup(href);
+}
+
+static void changes_release(struct changes *c)
+{
+	for (size_t i = 0; i < c->nchanged; i++)
+		free(c->changed[i]);
+	for (size_t i = 0; i < c->ndeleted; i++)
+		free(c->deleted[i]);
+	free(c->changed);
+	free(c->deleted);
+	memset(c, 0, sizeof *c);
+}
+
+struct etag_diff {
+	struct strset listed; /* href -> index in the listing */
+	const struct davxml_multistatus *ms;
+	struct changes *c;
+};
+
+static int diff_stored(const char *href, const char *etag, void *arg)
+{
+	struct etag_diff *d = arg;
+	int64_t i;
+
+	if (!strset_get(&d->listed, href, &i)) {
+		changes_add(&d->c->deleted, &d->c->ndeleted, href);
+		return 0;
+	}
+	if (etag != NULL && d->ms->v[i].etag != NULL && strcmp(etag, d->ms->v[i].etag) == 0)
+		d->ms->v[i].status = -1; /* unchanged: not fetched again */
+	return 0;
+}
+
+/* A full listing (hrefs and ETags) against what we stored. */
+static int diff_listing(struct cal_run *r, const struct davxml_multistatus *ms,
+			struct changes *c, struct err *err)
+{
+	struct etag_diff d = {{0}, ms, c};
+	int rc;
+
+	strset_init(&d.listed);
+	for (size_t i = 0; i < ms->n; i++)
+		if (ms->v[i].status == 200 && strcmp(ms->v[i].href, r->cal) != 0)
+			strset_add(&d.listed, ms->v[i].href, (int64_t)i, NULL);
+	rc = store_each_calendar_item(r->ctx->st, r->acct->name, r->cal, diff_stored, &d, err);
+	for (size_t i = 0; i < ms->n && rc == 0; i++)
+		if (ms->v[i].status == 200 && strcmp(ms->v[i].href, r->cal) != 0)
+			changes_add(&c->changed, &c->nchanged, ms->v[i].href);
+	strset_release(&d.listed);
+	return rc;
+}
+
+/* What changed since the stored token; *full set when a full re-list by
+ * ETag is needed instead. */
+static int changes_since(struct cal_run *r, const char *token, struct changes *c,
+			 char **new_token, int *full, struct err *err)
+{
+	struct davxml_multistatus ms = {NULL, 0, NULL, 0};
+	struct err e;
+	int invalid = 0;
+
+	err_init(&e);
+	if (davc_sync_collection(r->dc, r->cal, token, &ms, &invalid, &e) == -1) {
+		if (!invalid) {
+			*err = e;
+			return -1;
+		}
+		log_warnx("%s: %s: the server refused our sync token; re-listing by ETag",
+			  r->acct->name, r->cal);
+		*full = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < ms.n; i++) {
+		if (strcmp(ms.v[i].href, r->cal) == 0)
+			continue;
+		if (ms.v[i].status == 404)
+			changes_add(&c->deleted, &c->ndeleted, ms.v[i].href);
+		else if (ms.v[i].status == 200)
+			changes_add(&c->changed, &c->nchanged, ms.v[i].href);
+	}
+	*new_token = ms.sync_token ? xstrdup(ms.sync_token) : NULL;
+	davxml_multistatus_release(&ms);
+	return 0;
+}
+
+/* Everything, compared by ETag: sync-collection from no token, or a
+ * calendar-query over the window on servers without sync-collection. */
+static int changes_full(struct cal_run *r, int has_sync, struct changes *c, char **new_token,
+			struct err *err)
+{
+	struct davxml_multistatus ms = {NULL, 0, NULL, 0};
+	int invalid = 0, rc;
+
+	if (has_sync)
+		rc = davc_sync_collection(r->dc, r->cal, NULL, &ms, &invalid, err);
+	else
+		rc = davc_calendar_query(r->dc, r->cal, r->from, r->to, &ms, err);
+	if (rc == 0)
+		rc = diff_listing(r, &ms, c, err);
+	if (rc == 0 && has_sync && ms.sync_token != NULL)
+		*new_token = xstrdup(ms.sync_token);
+	davxml_multistatus_release(&ms);
+	return rc;
+}
+
+/* ---- one calendar ---------------------------------------------------------------- */
+
+static int fetch_batch(struct cal_run *r, char **hrefs, size_t n, struct err *err)
+{
+	struct davxml_multistatus ms = {NULL, 0, NULL, 0};
+	int rc = -1;
+
+	if (davc_multiget(r->dc, r->cal, (const char *const *)hrefs, n, &ms, err) == -1)
+		return -1;
+	for (size_t i = 0; i < ms.n; i++) {
+		if (ms.v[i].status == 404) {
+			if (process_deleted(r, ms.v[i].href, err) == -1)
+				goto out;
+		} else if (ms.v[i].status == 200 && process_object(r, &ms.v[i], err) == -1) {
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	davxml_multistatus_release(&ms);
+	return rc;
+}
+
+static int put_state(struct cal_run *r, struct store_sync_state *s, const char *token,
+		     const char *ctag, int full, struct err *err)
+{
+	struct store_sync_state v = *s;
+
+	v.exists = 1;
+	v.sync_token = (char *)(uintptr_t)token;
+	v.ctag = (char *)(uintptr_t)ctag;
+	if (full)
+		v.last_full_scan = r->ctx->now;
+	return store_sync_state_put(r->ctx->st, r->acct->name, r->cal, &v, r->ctx->now, err);
+}
+
+static int process_deletions(struct cal_run *r, const struct changes *c, struct err *err)
+{
+	for (size_t k = 0; k < c->ndeleted; k++)
+		if (process_deleted(r, c->deleted[k], err) == -1)
+			return -1;
+	return 0;
+}
+
+/* Applies the changes: batches of objects, then deletions and the new
+ * state in the last transaction. */
+static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *state,
+		 const char *token, const char *ctag, int full, struct err *err)
+{
+	size_t i = 0;
+
+	do {
+		size_t n = c->nchanged - i < CAL_BATCH ? c->nchanged - i : CAL_BATCH;
+		int last = i + n == c->nchanged;
+		if (cal_begin(r, err) == -1)
+			return -1;
+		if ((n > 0 && fetch_batch(r, c->changed + i, n, err) == -1) ||
+		    (last && process_deletions(r, c, err) == -1) ||
+		    (last && put_state(r, state, token, ctag, full, err) == -1)) {
+			cal_rollback(r);
+			return -1;
+		}
+		if (cal_commit(r, err) == -1)
+			return -1;
+		i += n;
+	} while (i < c->nchanged);
+	return 0;
+}
+
+static int same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+static int sync_calendar(struct cal_run *r, const char *href, struct err *err)
+{
+	struct store_sync_state state;
+	struct changes c = {NULL, 0, NULL, 0};
+	char *ctag = NULL, *token = NULL, *new_token = NULL;
+	int full, rc = -1;
+
+	r->cal = href;
+	if (store_sync_state_get(r->ctx->st, r->acct->name, href, &state, err) == -1)
+		return -1;
+	if (davc_calendar_state(r->dc, href, &ctag, &token, err) == -1)
+		goto out;
+	r->total->folders++;
+	full = !state.exists || state.last_full_scan == STORE_NO_TIME ||
+	       r->ctx->now - state.last_full_scan >= CAL_FULL_EVERY;
+	if (!full && (token != NULL ? same(token, state.sync_token) : same(ctag, state.ctag))) {
+		r->total->unchanged_folders++;
+		rc = 0;
+		goto out;
+	}
+	if (!full && token != NULL && state.sync_token != NULL &&
+	    changes_since(r, state.sync_token, &c, &new_token, &full, err) == -1)
+		goto out;
+	if (!full && (token == NULL || state.sync_token == NULL))
+		full = 1;
+	if (full) {
+		changes_release(&c);
+		free(new_token);
+		new_token = NULL;
+		if (changes_full(r, token != NULL, &c, &new_token, err) == -1)
+			goto out;
+	}
+	rc = apply(r, &c, &state, new_token ? new_token : token, ctag, full, err);
+out:
+	if (rc == -1)
+		err_prefix(err, "calendar '%s'", href);
+	changes_release(&c);
+	store_sync_state_release(&state);
+	free(ctag);
+	free(token);
+	free(new_token);
+	return rc;
+}
+
+/* ---- calendars --------------------------------------------------------------------- */
+
+static int wanted(const struct cal_run *r, const struct davc_calendar *cal)
+{
+	const struct cfg_list *l = &r->acct->calendars;
+
+	if (l->n == 0)
+		return 1;
+	for (size_t i = 0; i < l->n; i++) {
+		char *norm;
+		int hit;
+		if (strcmp(l->items[i], "*") == 0 ||
+		    (cal->displayname != NULL && strcmp(l->items[i], cal->displayname) == 0))
+			return 1;
+		norm = davxml_href_normalize(r->acct->url, l->items[i]);
+		hit = strcmp(norm, cal->href) == 0 ||
+		      (strlen(norm) + 1 == strlen(cal->href) &&
+		       strncmp(norm, cal->href, strlen(norm)) == 0);
+		free(norm);
+		if (hit)
+			return 1;
+	}
+	return 0;
+}
+
+static int sync_calendars(struct cal_run *r, struct err *err)
+{
+	struct davc_calendar *cals = NULL;
+	size_t n = 0;
+	int rc = 0, any = 0;
+
+	if (davc_discover(r->dc, &cals, &n, err) == -1)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!wanted(r, &cals[i]))
+			continue;
+		any = 1;
+		rc = sync_calendar(r, cals[i].href, err);
+	}
+	if (rc == 0 && !any)
+		log_warnx("%s: no calendar with events matches 'calendars' (%zu found)",
+			  r->acct->name, n);
+	davc_calendars_free(cals, n);
+	return rc;
+}
+
+int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct,
+			struct sync_counts *c, struct err *err)
+{
+	struct cal_run r;
+	char *owner;
+	int64_t promoted = 0;
+	int rc = -1;
+
+	memset(&r, 0, sizeof r);
+	r.ctx = ctx;
+	r.acct = acct;
+	r.total = c;
+	r.mopts.capture = (int)acct->capture;
+	r.mopts.log_internal = ctx->cfg->log_internal;
+	r.mopts.snippet_chars = ctx->cfg->snippet_chars;
+	r.from = ctx->now - acct->past_s;
+	r.to = ctx->now + acct->future_s;
+	owner = addr_canonical(acct->owner, ctx->cfg->plus_addressing, NULL);
+	r.mopts.owner_id = owner ? match_dir_user(ctx->dir, owner) : -1;
+	free(owner);
+	if (r.mopts.owner_id < 0)
+		return err_set(err, ERR_FINAL,
+			       "owner '%s' is not an imported user (crmsync import users FILE)",
+			       acct->owner);
+	if ((r.secret = cfg_secret_resolve(acct, err)) == NULL)
+		return -1;
+	if (ctx->dry_run && store_begin(ctx->st, err) == -1)
+		goto out;
+	if ((r.dc = davc_open(acct, r.secret, err)) == NULL)
+		goto out;
+	rc = sync_calendars(&r, err);
+	if (rc == 0 && !ctx->dry_run)
+		rc = store_meetings_promote(ctx->st, ctx->now, &promoted, err);
+out:
+	if (ctx->dry_run)
+		store_rollback(ctx->st);
+	davc_close(&r.dc);
+	if (r.secret != NULL) {
+		explicit_bzero(r.secret, strlen(r.secret));
+		free(r.secret);
+	}
+	return rc;
+}
