@@ -588,6 +588,7 @@ int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, stru
 	r.total = c;
 	r.mopts.capture = (int)acct->capture;
 	r.mopts.log_internal = ctx->cfg->log_internal;
+	r.mopts.snippet_chars = ctx->cfg->snippet_chars;
 	owner = addr_canonical(acct->owner, ctx->cfg->plus_addressing, NULL);
 	r.mopts.owner_id = owner ? match_dir_user(ctx->dir, owner) : -1;
 	free(owner);
