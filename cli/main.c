@@ -13,6 +13,7 @@
 #include "core/version.h"
 #include "core/xalloc.h"
 #include "store/store.h"
+#include "sync/davc.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -225,6 +226,7 @@ int main(int argc, char **argv)
 		c.config_path = cfgpath = default_config_path();
 	}
 	c.now = cli_now();
+	davc_global_init();
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* GNU getopt: re-initialise for the command's own options */
@@ -232,6 +234,7 @@ int main(int argc, char **argv)
 	cfg_free(c.cfg);
 	free(cfgpath);
 	log_clear_secrets();
+	davc_global_cleanup();
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "crmsync: cannot write output\n");
 		if (rc == 0)

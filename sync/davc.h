@@ -35,6 +35,11 @@ struct davc_stats {
 	unsigned long long bytes; /* response bytes received */
 };
 
+/* libcurl's process-wide setup and teardown: call once in main, before any
+ * thread starts, and at exit. */
+void davc_global_init(void);
+void davc_global_cleanup(void);
+
 /* Prepares a client for the account's url with `secret` as its password.
  * No request is made yet. */
 struct davc *davc_open(const struct cfg_account *acct, const char *secret, struct err *err);
