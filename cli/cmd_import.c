@@ -595,7 +595,8 @@ static int imp_rows(struct import_ctx *ctx, const struct import_kind *k, struct 
 static int import_usage(FILE *fp)
 {
 	fputs("usage: crmsync import users|companies|contacts|stages|deals FILE.csv\n"
-	      "       crmsync import mbox FILE | maildir DIR [--owner EMAIL] [--dry-run]\n"
+	      "       crmsync import mbox FILE | maildir DIR | ics FILE [--owner EMAIL]\n"
+	      "                      [--timezone ZONE] [--since DATE] [--until DATE] [--dry-run]\n"
 	      "\n"
 	      "Loads CRM records from an RFC 4180 CSV file whose header row names the\n"
 	      "columns (any order; lists inside a cell are separated by ';'):\n"
@@ -612,12 +613,14 @@ static int import_usage(FILE *fp)
 	      "stage is appended to the stage history. One bad row rejects the whole file\n"
 	      "(exit 2, FILE:LINE named) and nothing of it is stored.\n"
 	      "\n"
-	      "\n"
-	      "mbox and maildir backfill activities from a local export (Google Takeout\n"
-	      "mbox, Thunderbird, a Maildir) through the same parser and matching as\n"
-	      "IMAP sync; --owner names the team member whose mail it is (required when\n"
-	      "several users are imported). Importing the same export again logs nothing\n"
-	      "twice.\n"
+	      "mbox, maildir and ics backfill activities from a local export (Google\n"
+	      "Takeout mbox, Thunderbird, a Maildir, a calendar's .ics) through the same\n"
+	      "parsers and matching as sync; --owner names the team member whose mail or\n"
+	      "calendar it is (required when several users are imported); --timezone is\n"
+	      "the zone of floating times in an .ics (default UTC); --since and --until\n"
+	      "bound the occurrences taken from an .ics (default: ten years back, two\n"
+	      "years ahead). Importing the same\n"
+	      "export again logs nothing twice.\n"
 	      "\n"
 	      "example: crmsync import contacts contacts.csv\n"
 	      "         crmsync import mbox ~/Takeout/Mail/All.mbox --owner alice@lumen.example\n",
@@ -663,6 +666,12 @@ out:
 
 /* ---- mail exports ------------------------------------------------------ */
 
+/* The window of an .ics backfill: by default ten years back, two forward. */
+struct import_window {
+	int64_t from, to;
+	int given;
+};
+
 static int import_owner(struct cli *c, struct store *st, struct match_dir *dir, const char *owner,
 			int64_t *id, struct err *err)
 {
@@ -688,7 +697,7 @@ static int import_owner(struct cli *c, struct store *st, struct match_dir *dir, 
 }
 
 static int import_mail(struct cli *c, const char *kind, const char *path, const char *owner,
-		       int dry_run)
+		       const char *tz, const struct import_window *w, int dry_run)
 {
 	struct sync_ctx ctx;
 	struct match_opts o = {-1, CFG_CAPTURE_FULL, 0, 0};
@@ -709,14 +718,20 @@ static int import_mail(struct cli *c, const char *kind, const char *path, const 
 	ctx.now = c->now;
 	ctx.dry_run = dry_run;
 	o.log_internal = ctx.cfg->log_internal;
-	r = strcmp(kind, "mbox") == 0 ? sync_import_mbox(&ctx, &o, path, &n, &err) :
-					sync_import_maildir(&ctx, &o, path, &n, &err);
+	o.snippet_chars = ctx.cfg->snippet_chars;
+	if (strcmp(kind, "ics") == 0)
+		r = sync_import_ics(&ctx, &o, path, w->from, w->to, tz, &n, &err);
+	else if (strcmp(kind, "mbox") == 0)
+		r = sync_import_mbox(&ctx, &o, path, &n, &err);
+	else
+		r = sync_import_maildir(&ctx, &o, path, &n, &err);
 	if (r == -1) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	printf("%s%s: %lld messages: %lld logged (%lld new activities), %lld skipped",
-	       dry_run ? "dry run: " : "", path, (long long)n.fetched, (long long)n.logged,
+	printf("%s%s: %lld %s: %lld logged (%lld new activities), %lld skipped",
+	       dry_run ? "dry run: " : "", path, (long long)n.fetched,
+	       strcmp(kind, "ics") == 0 ? "occurrences" : "messages", (long long)n.logged,
 	       (long long)n.created, (long long)n.skipped);
 	for (int i = 0; i < SYNC_NREASONS; i++)
 		if (n.skips[i] > 0)
@@ -734,9 +749,13 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{"owner", required_argument, NULL, 'o'},
 		{"dry-run", no_argument, NULL, 'n'},
+		{"timezone", required_argument, NULL, 'z'},
+		{"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *owner = NULL;
+	const char *owner = NULL, *tz = NULL;
+	struct import_window w = {c->now - 3650 * 86400LL, c->now + 730 * 86400LL, 0};
 	int ch, dry_run = 0;
 
 	if (cli_wants_help(argc, argv))
@@ -746,6 +765,14 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			owner = optarg;
 		else if (ch == 'n')
 			dry_run = 1;
+		else if (ch == 'z')
+			tz = optarg;
+		else if ((ch == 's' || ch == 'u') &&
+			 tu_parse_cli_date(optarg, c->now, ch == 's' ? &w.from : &w.to) == 0)
+			w.given = 1;
+		else if (ch == 's' || ch == 'u')
+			return cli_usage("import", "'%s' is not a date (YYYY-MM-DD, RFC 3339, 7d)",
+					 optarg);
 		else
 			return import_usage(stderr);
 	}
@@ -758,21 +785,20 @@ int cmd_import(struct cli *c, int argc, char **argv)
 				 argc > 3 ? argv[3] : "");
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strcmp(argv[1], kinds[i].name) == 0) {
-			if (owner != NULL || dry_run)
-				return cli_usage("import", "--owner and --dry-run are for mbox "
-							   "and maildir imports");
+			if (owner != NULL || dry_run || tz != NULL || w.given)
+				return cli_usage("import", "--owner, --timezone and --dry-run are "
+							   "for mbox, maildir and ics imports");
 			return import_file(c, &kinds[i], argv[2]);
 		}
 	}
-	if (strcmp(argv[1], "mbox") == 0 || strcmp(argv[1], "maildir") == 0) {
+	if (strcmp(argv[1], "mbox") == 0 || strcmp(argv[1], "maildir") == 0 ||
+	    strcmp(argv[1], "ics") == 0) {
 		if (cli_config(c) == NULL)
 			return EXIT_USAGE;
-		return import_mail(c, argv[1], argv[2], owner, dry_run);
+		return import_mail(c, argv[1], argv[2], owner, tz, &w, dry_run);
 	}
-	if (strcmp(argv[1], "ics") == 0)
-		return cli_usage("import", "importing ics is not available in this version yet");
 	return cli_usage("import",
 			 "unknown kind '%s' (users, companies, contacts, stages, "
-			 "deals, mbox or maildir)",
+			 "deals, mbox, maildir or ics)",
 			 argv[1]);
 }

@@ -153,6 +153,19 @@ static int process_object(struct cal_run *r, const struct davxml_response *o, st
 	}
 	for (size_t i = 0; i < res.nwarnings; i++)
 		log_verbose("%s: %s: %s", r->acct->name, o->href, res.warnings[i]);
+	if (res.n == 0 && res.nwarnings > 0) {
+		/* Nothing readable and something wrong: record it, do not stay silent. */
+		struct store_item it = {r->acct->name, r->cal, o->href, NULL};
+		char *what = xasprintf("no meeting could be read: %s", res.warnings[0]);
+		log_warnx("%s: %s: %s; recorded", r->acct->name, o->href, what);
+		r->batch.errors++;
+		rc = store_log_parse_error(r->ctx->st, &it, what, CRMSYNC_VERSION, r->ctx->now,
+					   err);
+		free(what);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
 	for (size_t i = 0; i < res.n; i++)
 		if (log_occurrence(r, o->href, &res.v[i], &old, err) == -1)
 			goto out;

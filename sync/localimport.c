@@ -11,7 +11,11 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "match/match.h"
+#include "parsers/ics.h"
 #include "parsers/mail.h"
+#include "core/config.h"
+#include "core/version.h"
 #include "store/store.h"
 
 #include <dirent.h>
@@ -263,5 +267,109 @@ int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const cha
 	free(line);
 	buf_release(&m.raw);
 	fclose(fp);
+	return rc;
+}
+
+/* ---- iCalendar --------------------------------------------------------------- */
+
+static int ics_occurrence(struct importer *im, const struct ics_occurrence *ev, struct err *err)
+{
+	struct match_result res;
+	struct store_item it = {"import", im->container, NULL, NULL};
+	char *ref = xasprintf("%s#%s", ev->uid, ev->recurrence_id ? ev->recurrence_id : "");
+	int64_t id;
+	int created, rc;
+
+	it.item_ref = ref;
+	im->batch.fetched++;
+	match_meeting(im->ctx->dir, im->o, ev, im->ctx->now, &res);
+	if (res.outcome == MATCH_LOGGED) {
+		it.identity = res.source_key;
+		rc = store_log_activity(im->ctx->st, &it, &res.act, im->ctx->now, &id, &created,
+					err);
+		im->batch.logged++;
+		im->batch.created += created;
+	} else {
+		char *key = match_meeting_source_key(ev);
+		it.identity = key;
+		rc = store_log_skip(im->ctx->st, &it, res.reason, res.evidence, im->ctx->now, err);
+		sync_count_skip(&im->batch, res.reason);
+		free(key);
+	}
+	match_result_release(&res);
+	free(ref);
+	return rc;
+}
+
+/* Reads a whole .ics file (bounded by ICS_MAX_BYTES). */
+static int read_ics(const char *path, struct buf *b, struct err *err)
+{
+	char chunk[65536];
+	size_t n;
+	FILE *fp = fopen(path, "r");
+
+	if (fp == NULL)
+		return err_set(err, ERR_USAGE, "cannot open '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+		if (buf_add(b, chunk, n) == -1) {
+			fclose(fp);
+			return err_set(err, ERR_USAGE, "'%s' is larger than %d bytes", path,
+				       ICS_MAX_BYTES);
+		}
+	}
+	fclose(fp);
+	return 0;
+}
+
+int sync_import_ics(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
+		    int64_t from, int64_t to, const char *tz, struct sync_counts *c,
+		    struct err *err)
+{
+	struct importer im = {ctx, o, path, c, {0}, 0};
+	struct ics_options opt = {tz, from, to, 0, ctx->cfg->plus_addressing};
+	struct ics_result res = {NULL, 0, NULL, 0};
+	struct store_item it = {"import", path, "", NULL};
+	struct err perr;
+	struct buf b;
+	int rc = -1;
+
+	buf_init(&b, ICS_MAX_BYTES);
+	err_init(&perr);
+	if (read_ics(path, &b, err) == -1)
+		goto out;
+	if (!ctx->dry_run && store_begin(ctx->st, err) == -1)
+		goto out;
+	im.inbatch = 1;
+	if (ics_parse(b.data, b.len, &opt, &res, &perr) == -1) {
+		log_warnx("%s: %s; recorded", path, perr.msg);
+		im.batch.errors++;
+		if (store_log_parse_error(ctx->st, &it, perr.msg, CRMSYNC_VERSION, ctx->now, err) ==
+		    -1)
+			goto fail;
+	}
+	for (size_t i = 0; i < res.nwarnings; i++)
+		log_verbose("%s: %s", path, res.warnings[i]);
+	/* Nothing readable and something wrong: say what, do not stay silent. */
+	if (res.n == 0 && res.nwarnings > 0) {
+		char *what = xasprintf("no meeting could be read: %s", res.warnings[0]);
+		log_warnx("%s: %s; recorded", path, what);
+		im.batch.errors++;
+		rc = store_log_parse_error(ctx->st, &it, what, CRMSYNC_VERSION, ctx->now, err);
+		free(what);
+		if (rc == -1)
+			goto fail;
+		rc = -1;
+	}
+	for (size_t i = 0; i < res.n; i++)
+		if (ics_occurrence(&im, &res.v[i], err) == -1)
+			goto fail;
+	rc = imp_flush(&im, err);
+	goto out;
+fail:
+	if (!ctx->dry_run)
+		store_rollback(ctx->st);
+out:
+	ics_result_release(&res);
+	buf_release(&b);
 	return rc;
 }

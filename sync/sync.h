@@ -82,6 +82,13 @@ int sync_import_maildir(struct sync_ctx *ctx, const struct match_opts *o, const 
 int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
 		     struct sync_counts *c, struct err *err);
 
+/* Backfills meetings from an .ics file: every occurrence within
+ * [from, to), floating times read in `tz` (NULL: UTC). A file that is not
+ * iCalendar is recorded in parse_errors and counted, not an error. */
+int sync_import_ics(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
+		    int64_t from, int64_t to, const char *tz, struct sync_counts *c,
+		    struct err *err);
+
 /* Adds one skip of the named reason to the counts. */
 void sync_count_skip(struct sync_counts *c, const char *reason);
 
