@@ -54,7 +54,7 @@ void davxml_multistatus_release(struct davxml_multistatus *m);
  * `ns` (e.g. "DAV:", "valid-sync-token"), else 0. */
 int davxml_error_has(const char *xml, size_t len, const char *ns, const char *name);
 
-/* The path of `href` resolved against base_url: absolute ("/cal/a b.ics"),
+/* The path of `href` resolved against base_url: absolute ("/cal/a%20b.ics"),
  * percent-decoding applied to unreserved characters only so that two
  * spellings of one resource compare equal, "." and ".." removed, a scheme
  * and host dropped when they are the base's. Returns a new heap string. */
