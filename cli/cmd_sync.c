@@ -129,10 +129,10 @@ static void print_summary(const struct cfg_account *acct, const struct sync_coun
 	for (int i = 0; i < SYNC_NREASONS; i++)
 		if (c->skips[i] > 0)
 			printf(" %s=%lld", sync_reason_names[i], (long long)c->skips[i]);
-	printf(", %lld errors, %lld removed, %lld/%lld %s unchanged, %.1fs\n",
+	printf(", %lld errors, %lld removed, %lld/%lld %s unchanged, %lld requests, %.1fs\n",
 	       (long long)c->errors, (long long)c->removed, (long long)c->unchanged_folders,
 	       (long long)c->folders, acct->kind == CFG_ACCOUNT_IMAP ? "folders" : "calendars",
-	       secs);
+	       (long long)c->requests, secs);
 	fflush(stdout);
 }
 

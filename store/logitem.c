@@ -507,6 +507,28 @@ void store_sync_state_release(struct store_sync_state *s)
 	s->sync_token = s->ctag = NULL;
 }
 
+int store_each_container(struct store *st, const char *account,
+			 int (*fn)(const char *container, void *arg), void *arg, struct err *err)
+{
+	return each_text(st,
+			 "SELECT container FROM sync_state WHERE account = ?1 AND container <> '' "
+			 "ORDER BY container",
+			 account, NULL, NULL, fn, arg, err);
+}
+
+int store_sync_state_delete(struct store *st, const char *account, const char *container,
+			    struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(
+		st, "DELETE FROM sync_state WHERE account = ?1 AND container = ?2", err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, container);
+	return store_step_done(st, s, err, "forgetting sync state");
+}
+
 /* ---- runs --------------------------------------------------------------------- */
 
 int store_run_start(struct store *st, const char *account, int64_t now, int64_t *id_out,

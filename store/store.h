@@ -309,6 +309,13 @@ int store_sync_state_get(struct store *st, const char *account, const char *cont
 int store_sync_state_put(struct store *st, const char *account, const char *container,
 			 const struct store_sync_state *s, int64_t now, struct err *err);
 void store_sync_state_release(struct store_sync_state *s);
+/* Calls fn with every container of an account that has a sync state,
+ * except the empty one (kept for account-wide state). */
+int store_each_container(struct store *st, const char *account,
+			 int (*fn)(const char *container, void *arg), void *arg, struct err *err);
+/* Forgets the sync state of one container. */
+int store_sync_state_delete(struct store *st, const char *account, const char *container,
+			    struct err *err);
 
 /* ---- calendar objects ------------------------------------------------- */
 

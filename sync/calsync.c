@@ -14,6 +14,7 @@
 #include "sync/sync.h"
 #include "sync/davc.h"
 #include "core/config.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strset.h"
@@ -469,24 +470,126 @@ static int wanted(const struct cal_run *r, const struct davc_calendar *cal)
 	return 0;
 }
 
-static int sync_calendars(struct cal_run *r, struct err *err)
+/* The calendars filter as one string, to notice when the config changes. */
+static char *filter_key(const struct cfg_account *a)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	buf_addf(&b, "%s", a->url);
+	for (size_t i = 0; i < a->calendars.n; i++)
+		buf_addf(&b, "\n%s", a->calendars.items[i]);
+	return buf_detach(&b, NULL);
+}
+
+struct href_list {
+	char **v;
+	size_t n;
+};
+
+static int href_add(const char *href, void *arg)
+{
+	struct href_list *l = arg;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = xstrdup(href);
+	return 0;
+}
+
+static void href_list_free(struct href_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Discovery costs a few requests, so its result is kept for a day (or
+ * until the calendars setting changes, or a calendar disappears): the
+ * calendars synced before are the ones to sync. Returns 1 and fills *l
+ * when the cache is valid. */
+static int cached_calendars(struct cal_run *r, struct href_list *l, struct err *err)
+{
+	struct store_sync_state d;
+	char *key = filter_key(r->acct);
+	int ok;
+
+	if (store_sync_state_get(r->ctx->st, r->acct->name, "", &d, err) == -1) {
+		free(key);
+		return -1;
+	}
+	ok = d.exists && d.ctag != NULL && strcmp(d.ctag, key) == 0 &&
+	     d.last_full_scan != STORE_NO_TIME && r->ctx->now - d.last_full_scan < CAL_FULL_EVERY &&
+	     r->ctx->now >= d.last_full_scan;
+	store_sync_state_release(&d);
+	free(key);
+	if (!ok)
+		return 0;
+	if (store_each_container(r->ctx->st, r->acct->name, href_add, l, err) == -1)
+		return -1;
+	return l->n > 0;
+}
+
+static int remember_discovery(struct cal_run *r, struct err *err)
+{
+	struct store_sync_state d;
+	int rc;
+
+	if (r->ctx->dry_run)
+		return 0;
+	memset(&d, 0, sizeof d);
+	d.exists = 1;
+	d.last_full_scan = r->ctx->now;
+	d.ctag = filter_key(r->acct);
+	rc = store_sync_state_put(r->ctx->st, r->acct->name, "", &d, r->ctx->now, err);
+	free(d.ctag);
+	return rc;
+}
+
+static int forget_discovery(struct cal_run *r)
+{
+	struct err e;
+
+	err_init(&e);
+	return store_sync_state_delete(r->ctx->st, r->acct->name, "", &e);
+}
+
+static int discover(struct cal_run *r, struct href_list *l, struct err *err)
 {
 	struct davc_calendar *cals = NULL;
 	size_t n = 0;
-	int rc = 0, any = 0;
 
 	if (davc_discover(r->dc, &cals, &n, err) == -1)
 		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (!wanted(r, &cals[i]))
-			continue;
-		any = 1;
-		rc = sync_calendar(r, cals[i].href, err);
-	}
-	if (rc == 0 && !any)
+	for (size_t i = 0; i < n; i++)
+		if (wanted(r, &cals[i]))
+			href_add(cals[i].href, l);
+	if (l->n == 0)
 		log_warnx("%s: no calendar with events matches 'calendars' (%zu found)",
 			  r->acct->name, n);
 	davc_calendars_free(cals, n);
+	return remember_discovery(r, err);
+}
+
+static int sync_calendars(struct cal_run *r, struct err *err)
+{
+	struct href_list l = {NULL, 0};
+	int rc = 0, cached;
+
+	if ((cached = cached_calendars(r, &l, err)) == -1)
+		return -1;
+	if (!cached && discover(r, &l, err) == -1) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < l.n && rc == 0; i++)
+		rc = sync_calendar(r, l.v[i], err);
+	/* A calendar gone from a cached list: discover again next time. */
+	if (rc == -1 && cached)
+		forget_discovery(r);
+out:
+	if (!cached && rc == -1)
+		forget_discovery(r);
+	href_list_free(&l);
 	return rc;
 }
 
@@ -523,6 +626,7 @@ int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct,
 	rc = sync_calendars(&r, err);
 	if (rc == 0 && !ctx->dry_run)
 		rc = store_meetings_promote(ctx->st, ctx->now, &promoted, err);
+	c->requests += (int64_t)davc_stats(r.dc)->requests;
 out:
 	if (ctx->dry_run)
 		store_rollback(ctx->st);

@@ -608,6 +608,11 @@ int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, stru
 		goto out;
 	rc = sync_folders(&r, err);
 out:
+	if (r.ic != NULL) {
+		const struct imapc_stats *is = imapc_stats(r.ic);
+		c->requests += (int64_t)(is->status + is->select + is->fetch + is->search + is->list +
+					 is->other);
+	}
 	if (ctx->dry_run)
 		store_rollback(ctx->st);
 	imapc_close(&r.ic);

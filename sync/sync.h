@@ -39,7 +39,8 @@ struct sync_counts {
 	int64_t errors;	 /* malformed items recorded in parse_errors */
 	int64_t removed; /* items found deleted on the server */
 	int64_t folders, unchanged_folders;
-	int64_t resets; /* UIDVALIDITY changes */
+	int64_t resets;	  /* UIDVALIDITY changes */
+	int64_t requests; /* IMAP commands or HTTP requests sent */
 };
 
 struct sync_ctx {

@@ -16,9 +16,16 @@ export DAV_PW=dav-secret-pw
 
 radicale_add_user alice "$DAV_PW"
 radicale_add_user bob "$DAV_PW"
-radicale_calendar_dir alice work "Work" >/dev/null
 radicale_calendar_dir bob calendar >/dev/null
 radicale_start || fail "radicale_start"
+# Alice's calendar is made over the protocol, as a client would (RFC 4791 §5.3.1).
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$DAV_PW" -X MKCALENDAR \
+	-H 'Content-Type: application/xml' --data-binary '<?xml version="1.0" encoding="utf-8"?>
+<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
+<D:displayname>Work</D:displayname>
+<C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set>
+</D:prop></D:set></C:mkcalendar>' "${RADICALE_URL}alice/work/")
+check "MKCALENDAR created alice's calendar (HTTP $code)" [ "$code" = 201 ]
 for k in users companies contacts stages deals; do
 	crm -d "$DB" import $k "$EX/$k.csv"
 done
@@ -110,7 +117,8 @@ acts=$(q "$DB" "SELECT count(*) FROM activities")
 crm -c "$T/c.conf" sync
 expect_rc 0 "no-change calendar sync"
 expect_out "alice-cal: ok: 0 fetched" "no-change sync fetched nothing"
-expect_out "1/1 calendars unchanged" "no-change sync says unchanged"
+expect_out "1/1 calendars unchanged, 1 requests" "no-change sync: one request for the calendar"
+expect_out "bob-cal: ok: 0 fetched, 0 logged (0 new), 0 skipped, 0 errors, 0 removed, 1/1 calendars unchanged, 1 requests" "no multiget, no discovery"
 check "no-change sync changed nothing" [ "$(q "$DB" "SELECT count(*) FROM activities")" = "$acts" ]
 
 # -- an update replaces; only the changed object is fetched -----------------------------------
