@@ -41,6 +41,14 @@ static int declined(const char *partstat)
 	return partstat != NULL && strcmp(partstat, "DECLINED") == 0;
 }
 
+static int any_external(const struct match_result *r)
+{
+	for (size_t i = 0; i < r->act.nparticipants; i++)
+		if (r->parts[i].external)
+			return 1;
+	return 0;
+}
+
 /* SPEC §5.2: cancelled, declined, held or scheduled. */
 static const char *meeting_status(const struct ics_occurrence *ev, const struct match_result *r,
 				  int64_t now)
@@ -61,7 +69,9 @@ static const char *meeting_status(const struct ics_occurrence *ev, const struct 
 	}
 	if (team > 0 && team == team_declined)
 		return "declined";
-	if (ev->end <= now && external_attends)
+	/* An internal meeting (logged with log_internal) is held when a team
+	 * member invited did not decline. */
+	if (ev->end <= now && (external_attends || (team > team_declined && !any_external(r))))
 		return "held";
 	return "scheduled";
 }

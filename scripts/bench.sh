@@ -22,6 +22,31 @@ OUT=$TOP/BENCHMARKS.md
 ROWS=$T/rows
 
 dovecot_start >/dev/null || { echo "bench: dovecot did not start" >&2; exit 1; }
+CAL_ROWS=$T/calrows
+: >"$CAL_ROWS"
+
+# bench_cal N K: N generated events (a fifth recurring) over K calendars in
+# Radicale; crmsync's first and no-change sync.
+bench_cal() {
+	n=$1 k=$2
+	w=$T/c$n
+	"$PY" "$TOP/tests/gen/gen.py" --out "$w" --seed 4 --cal-bulk "$n" --cal-calendars "$k" --now "$CRMSYNC_NOW" >/dev/null
+	user=$(sed -n 2p "$w/crm/users.csv" | cut -d, -f1)
+	radicale_add_user "$user" "$PW"
+	sh "$TOP/tests/gen/load_radicale.sh" "$w/cal" "$user" >/dev/null
+	radicale_stop >/dev/null 2>&1
+	radicale_start >/dev/null || { echo "bench: radicale did not start" >&2; return; }
+	db=$T/cal$n.db
+	for f in users companies contacts stages deals; do "$CRMSYNC_BIN" -q -d "$db" import $f "$w/crm/$f.csv" >/dev/null; done
+	printf '[store]\npath = %s\n[team]\ndomains = %s\n[caldav "cal"]\nurl = %s\nuser = %s\npassword_env = PW\nowner = %s\ntimezone = Europe/Berlin\n' \
+		"$db" "${user#*@}" "$RADICALE_URL" "$user" "$user" >"$T/cal.conf"
+	set -- $(measure "$CRMSYNC_BIN" -c "$T/cal.conf" sync)
+	wall=$1 cpu=$2 rss=$3
+	occ=$(sed -n 's/.*cal: ok: \([0-9]*\) fetched.*/\1/p' "$T/mout")
+	set -- $(measure "$CRMSYNC_BIN" -c "$T/cal.conf" sync)
+	printf '| %s events (%s occurrences) in %s calendars | %.2f s | %.2f s | %s MB | %.2f s |\n' \
+		"$n" "$occ" "$k" "$wall" "$cpu" "$((rss / 1024))" "$1" >>"$CAL_ROWS"
+}
 
 # measure LABEL CMD...: runs CMD under /usr/bin/time; prints "wall cpu rss_kb".
 measure() {
@@ -75,6 +100,7 @@ bench_size() { # N FOLDERS
 : >"$T/nochange"
 for n in $SIZES; do bench_size "$n" 1; done
 if [ "${BENCH_QUICK:-0}" != 1 ]; then bench_size 100000 20; fi
+if [ "${BENCH_QUICK:-0}" = 1 ]; then bench_cal 500 2; else bench_cal 500 2 && bench_cal 5000 10; fi
 
 {
 	echo "# Benchmarks"
@@ -98,5 +124,15 @@ if [ "${BENCH_QUICK:-0}" != 1 ]; then bench_size 100000 20; fi
 	echo "| mailbox | wall |"
 	echo "|---|---|"
 	cat "$T/nochange"
+	echo
+	echo "## CalDAV first sync and no-change sync (Radicale $(radicale --version 2>/dev/null))"
+	echo
+	echo "Generated events (tests/gen --cal-bulk: a fifth weekly series of 3-10"
+	echo "occurrences), one private Radicale on loopback; a no-change sync is one"
+	echo "PROPFIND per calendar."
+	echo
+	echo "| calendars | first sync | CPU | peak RSS | no-change sync |"
+	echo "|---|---|---|---|---|"
+	cat "$CAL_ROWS"
 } >"$OUT"
 cat "$OUT"

@@ -594,8 +594,8 @@ int store_meetings_promote(struct store *st, int64_t now, int64_t *n_out, struct
 		st,
 		"UPDATE activities SET status = 'held', updated_at = ?1 WHERE kind = 'meeting' AND "
 		"status = 'scheduled' AND ended_at <= ?1 AND EXISTS (SELECT 1 FROM participants p "
-		"WHERE p.activity_id = activities.id AND p.external AND "
-		"coalesce(p.partstat, '') <> 'DECLINED')",
+		"WHERE p.activity_id = activities.id AND coalesce(p.partstat, '') <> 'DECLINED' "
+		"AND (p.external OR (activities.direction = 'internal' AND p.role = 'attendee')))",
 		err);
 
 	if (s == NULL)

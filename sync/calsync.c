@@ -553,10 +553,49 @@ static int forget_discovery(struct cal_run *r)
 	return store_sync_state_delete(r->ctx->st, r->acct->name, "", &e);
 }
 
+/* Makes the account's calendars with a sync state exactly the discovered
+ * ones: a calendar gone from the server (or from the setting) is
+ * forgotten, a new one gets an empty state, so the cached list is the
+ * discovered list even when a run is killed before syncing them all. */
+static int record_calendars(struct cal_run *r, const struct href_list *l, struct err *err)
+{
+	struct href_list have = {NULL, 0};
+	int rc = -1;
+
+	if (store_each_container(r->ctx->st, r->acct->name, href_add, &have, err) == -1)
+		return -1;
+	for (size_t i = 0; i < have.n; i++) {
+		int keep = 0;
+		for (size_t k = 0; k < l->n && !keep; k++)
+			keep = strcmp(have.v[i], l->v[k]) == 0;
+		if (!keep && store_sync_state_delete(r->ctx->st, r->acct->name, have.v[i], err) == -1)
+			goto out;
+	}
+	for (size_t k = 0; k < l->n; k++) {
+		struct store_sync_state s;
+		int known = 0;
+		for (size_t i = 0; i < have.n && !known; i++)
+			known = strcmp(have.v[i], l->v[k]) == 0;
+		if (known)
+			continue;
+		memset(&s, 0, sizeof s);
+		s.exists = 1;
+		s.last_full_scan = STORE_NO_TIME;
+		if (store_sync_state_put(r->ctx->st, r->acct->name, l->v[k], &s, r->ctx->now, err) ==
+		    -1)
+			goto out;
+	}
+	rc = remember_discovery(r, err);
+out:
+	href_list_free(&have);
+	return rc;
+}
+
 static int discover(struct cal_run *r, struct href_list *l, struct err *err)
 {
 	struct davc_calendar *cals = NULL;
 	size_t n = 0;
+	int rc;
 
 	if (davc_discover(r->dc, &cals, &n, err) == -1)
 		return -1;
@@ -567,7 +606,15 @@ static int discover(struct cal_run *r, struct href_list *l, struct err *err)
 		log_warnx("%s: no calendar with events matches 'calendars' (%zu found)",
 			  r->acct->name, n);
 	davc_calendars_free(cals, n);
-	return remember_discovery(r, err);
+	if (r->ctx->dry_run)
+		return 0;
+	if (store_begin(r->ctx->st, err) == -1)
+		return -1;
+	if ((rc = record_calendars(r, l, err)) == -1) {
+		store_rollback(r->ctx->st);
+		return -1;
+	}
+	return store_commit(r->ctx->st, err);
 }
 
 static int sync_calendars(struct cal_run *r, struct err *err)

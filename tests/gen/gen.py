@@ -6,6 +6,8 @@ usage:
          [--contacts-per-company 3] [--threads 200] [--months 6]
          [--now 2026-11-01T12:00:00Z] [--ignore PATTERNS] [--log-internal]
   gen.py --out DIR --bulk N [--bulk-folders K] [--seed N] ...
+  gen.py --out DIR --calendars [--cal-meetings 40] [--cal-past 365 --cal-future 90] ...
+  gen.py --out DIR --cal-bulk N [--cal-calendars K] [--seed N] ...
 
 Writes into DIR (the parts it owns are replaced; nothing else is touched):
 
@@ -40,6 +42,56 @@ thread_key (null for the message without a Message-ID), occurred_at (RFC
 domains), links ([{type, key, rule}], rules address/domain only; deal links
 are not predicted), participants (distinct addresses after dropping ignored
 ones), kind (what the generator meant to exercise).
+
+Calendars (only with --calendars or --cal-bulk; without them nothing below
+is written, and an earlier run's is removed. The mail and CRM output is the
+same with or without them: they use a random stream of their own):
+
+  cal/USER/CAL/NAME.ics
+      one calendar object resource per file (CRLF, folded at 75 octets),
+      USER the rep's e-mail address. --calendars: each rep's calendar
+      "work", over --months before --now and four weeks after it:
+      --cal-meetings random one-off meetings (organised by a contact:
+      inbound, or by the rep: outbound; some with a colleague, then in both
+      calendars), and one of each case docs/matching.md ("Meetings")
+      distinguishes: a weekly series in Europe/Berlin time with VTIMEZONE
+      (one occurrence moved, one cancelled by an override, one EXDATE), an
+      internal weekly stand-up, a two-day all-day event, America/New_York
+      with VTIMEZONE, Outlook's "W. Europe Standard Time" without one, a
+      floating time, DURATION instead of DTEND, declined by the rep,
+      STATUS:CANCELLED, internal only, an unknown gmail.com attendee, a
+      personal event, one meeting in two reps' calendars (same UID), a future
+      one, the domain rule, the freemail contact with a plus tag, MAILTO: in
+      upper case with a quoted CN, and the crm-relay.example address alone
+      and beside a contact (see --ignore). --cal-bulk N: N objects of the
+      first rep over --cal-calendars K calendars cal01 ... (see write_bulk).
+      tests/gen/load_radicale.sh loads them into Radicale.
+  cal-expect.jsonl
+      one object per expected occurrence (see CAL-EXPECT below)
+  cal-expect-summary.json
+      counts (objects, files, occurrences, logged, skipped per reason, per
+      status, per kind, objects per calendar), the window and the settings
+      the expectations assume
+
+The calendar expectations assume, besides the mail settings above: a
+[caldav] account per rep with owner = the rep and timezone = Europe/Berlin
+(floating times and all-day dates are read there: an all-day event starts
+at local midnight), past = --cal-past days and future = --cal-future days
+(crmsync's defaults, 365d and 90d), and a sync at --now (CRMSYNC_NOW). An
+occurrence is expected when it ends at or after now - past and starts
+before now + future; with the defaults every generated one is. No
+occurrence ends exactly at --now.
+
+CAL-EXPECT fields: source_key (the UID, or UID#RECURRENCE-ID in UTC for an
+occurrence of a series), uid, recurrence_id (null for a single event),
+kind (what the generator meant to exercise), owners (the reps whose
+calendars hold it), outcome (logged | skipped), reason (null | internal |
+ignored | unmatched), status (held | scheduled | cancelled | declined; null
+when skipped), direction (inbound | outbound | internal; null when
+skipped), start and end (RFC 3339 UTC), links ([{type, key, rule}]: contact
+e-mail or company domain, rules address/domain), participants (distinct
+organizer and attendee addresses, ignored ones dropped), calendars
+([[user, calendar], ...]), files (USER/CAL/NAME.ics under cal/).
 
 Python 3 standard library only. Same arguments, same bytes (and mtimes).
 """
@@ -1083,6 +1135,767 @@ class World:
         return summary
 
 
+# --- calendars (--calendars, --cal-bulk) ---------------------------------------------
+#
+# Time zones without the system's tz database, so that the expectations do
+# not depend on the machine: the rules of the two zones the calendars use
+# (EU since 1996, US since 2007), which is also what their VTIMEZONEs say.
+# Floating times, all-day dates and Outlook's "W. Europe Standard Time" are
+# read in DEFAULT_TZ, the zone the tests configure (timezone = Europe/Berlin).
+
+DEFAULT_TZ = "Europe/Berlin"
+ZONE_ALIAS = {"floating": DEFAULT_TZ, "date": DEFAULT_TZ, "W. Europe Standard Time": "Europe/Berlin"}
+
+
+def _sunday(year, month, n):
+    """Day of the month of the n-th (n = -1: last) Sunday."""
+    first_wd, ndays = calendar.monthrange(year, month)
+    if n < 0:
+        return ndays - ((first_wd + ndays - 1) % 7 + 1) % 7
+    return 1 + (6 - first_wd) % 7 + 7 * (n - 1)
+
+
+def _rule_eu(y):  # last Sunday of March and of October, 01:00 UTC
+    return (calendar.timegm((y, 3, _sunday(y, 3, -1), 1, 0, 0)),
+            calendar.timegm((y, 10, _sunday(y, 10, -1), 1, 0, 0)))
+
+
+def _rule_us(y):  # second Sunday of March 02:00 EST, first Sunday of November 02:00 EDT
+    return (calendar.timegm((y, 3, _sunday(y, 3, 2), 7, 0, 0)),
+            calendar.timegm((y, 11, _sunday(y, 11, 1), 6, 0, 0)))
+
+
+ZONES = {"Europe/Berlin": (3600, 7200, _rule_eu), "America/New_York": (-18000, -14400, _rule_us)}
+
+VTIMEZONES = {
+    "Europe/Berlin": [
+        "BEGIN:VTIMEZONE", "TZID:Europe/Berlin", "X-LIC-LOCATION:Europe/Berlin",
+        "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "TZNAME:CEST",
+        "DTSTART:19700329T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+        "BEGIN:STANDARD", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "TZNAME:CET",
+        "DTSTART:19701025T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+        "END:VTIMEZONE"],
+    "America/New_York": [
+        "BEGIN:VTIMEZONE", "TZID:America/New_York", "LAST-MODIFIED:20050809T050000Z",
+        "BEGIN:DAYLIGHT", "TZOFFSETFROM:-0500", "TZOFFSETTO:-0400", "TZNAME:EDT",
+        "DTSTART:20070311T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "END:DAYLIGHT",
+        "BEGIN:STANDARD", "TZOFFSETFROM:-0400", "TZOFFSETTO:-0500", "TZNAME:EST",
+        "DTSTART:20071104T020000", "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "END:STANDARD",
+        "END:VTIMEZONE"],
+}
+
+
+def utc_offset(zone, t):
+    std, dst, rule = ZONES[ZONE_ALIAS.get(zone, zone)]
+    s, e = rule(time.gmtime(t).tm_year)
+    return dst if s <= t < e else std
+
+
+def wall_of(zone, t):
+    """UTC seconds -> the wall clock of zone, as seconds of a UTC-like clock."""
+    return t if zone == "utc" else t + utc_offset(zone, t)
+
+
+def to_utc(zone, wall):
+    """A wall-clock time of zone ("utc", "floating", "date" or a TZID) in UTC;
+    an ambiguous time is its first occurrence (RFC 5545 3.3.5)."""
+    if zone == "utc":
+        return wall
+    std, dst, _ = ZONES[ZONE_ALIAS.get(zone, zone)]
+    for off in (dst, std):
+        if utc_offset(zone, wall - off) == off:
+            return wall - off
+    return wall - std  # in a gap: the offset before it
+
+
+def ics_utc(t):
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
+
+
+def ics_text(s):
+    return (s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+def ics_param(v):
+    return '"%s"' % v if any(c in v for c in ",;:") else v
+
+
+def ics_fold(line):
+    """RFC 5545 3.1: lines of at most 75 octets, not splitting a character."""
+    bs = line.encode("utf-8")
+    if len(bs) <= 75:
+        return line
+    out, cur, size, limit = [], "", 0, 75
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit:
+            out.append(cur)
+            cur, size, limit = " ", 1, 75
+        cur += ch
+        size += n
+    out.append(cur)
+    return "\r\n".join(out)
+
+
+def ics_dt(name, zone, wall):
+    if zone == "utc":
+        return "%s:%s" % (name, ics_utc(wall))
+    if zone == "date":
+        return "%s;VALUE=DATE:%s" % (name, time.strftime("%Y%m%d", time.gmtime(wall)))
+    v = time.strftime("%Y%m%dT%H%M%S", time.gmtime(wall))
+    if zone == "floating":
+        return "%s:%s" % (name, v)
+    return "%s;TZID=%s:%s" % (name, ics_param(zone), v)
+
+
+def ics_duration(secs):
+    h, m = divmod(secs // 60, 60)
+    return "PT" + ("%dH" % h if h else "") + ("%dM" % m if m or not h else "")
+
+
+WEEK = 7 * 86400
+MEETING_TOPICS = ["Discovery call", "Demo", "Pricing review", "Technical deep dive",
+                  "Quarterly business review", "Contract walkthrough", "Kick-off",
+                  "Security review", "Onboarding session", "Renewal check-in",
+                  "Roadmap preview", "Pilot retro", "Besprechung", "Point d'étape"]
+
+
+class CalWorld:
+    """The team's calendars and what docs/matching.md ("Meetings") makes of
+    every occurrence. Uses its own random stream (seeded from --seed), so
+    mail and CRM output are the same with or without calendars."""
+
+    def __init__(self, w):
+        self.w, self.a = w, w.a
+        self.r = random.Random("crmsync-calendars:%d" % w.a.seed)
+        self.now, self.start = w.now, w.start
+        self.events = []
+        self.n = 0
+        self.win_from = self.now - int(self.a.cal_past) * 86400
+        self.win_to = self.now + int(self.a.cal_future) * 86400
+        self._judge_cache = {}
+
+    # -- building blocks ----------------------------------------------------------
+    def uid(self, host, style="plain"):
+        self.n += 1
+        h = "%08x%04x" % (self.r.getrandbits(32), self.n)
+        if style == "google":
+            return "%s%s@google.com" % (h, "%06x" % self.r.getrandbits(24))
+        if style == "outlook":
+            return ("040000008200E00074C5B7101A82E00800000000%s0000000000000000100000%s"
+                    % (h.upper(), "%08X" % self.r.getrandbits(32)))
+        return "%s-%d@%s" % (h, self.a.seed, host)
+
+    def day_slot(self, lo, hi, zone=DEFAULT_TZ, hours=(8, 17)):
+        """A weekday time on the quarter hour in [lo, hi) (UTC seconds) as a
+        wall-clock time of zone (business hours there)."""
+        r = self.r
+        for _ in range(100):
+            t = r.randint(lo, max(lo, hi - 1))
+            day = wall_of(zone, t) // 86400 * 86400
+            if time.gmtime(day).tm_wday >= 5:
+                continue
+            wall = day + r.randint(hours[0] * 4, hours[1] * 4 - 1) * 900
+            u = to_utc(zone, wall)
+            if lo <= u < hi:
+                return wall
+        return wall_of(zone, lo) // 900 * 900
+
+    def person(self, c, addr=None):
+        return (c["name"], addr or c["email"])
+
+    def rep(self, u):
+        return (u["name"], u["email"])
+
+    def event(self, kind, cals, summary, org, atts, zone, start, end=None, duration=None,
+              **kw):
+        """One calendar object. start/end: wall clock of zone (see to_utc).
+        atts: [(name, address, PARTSTAT)]. cals: [(user, calendar)]."""
+        ev = {"kind": kind, "cals": sorted(set(cals)), "summary": summary, "org": org,
+              "atts": list(atts), "zone": zone, "start": start, "end": end,
+              "duration": duration, "status": None, "sequence": 0, "count": 0,
+              "exdates": [], "overrides": [], "description": None, "location": None,
+              "prodid": "-//Lumen//crmsync gen//EN", "vtimezone": zone in VTIMEZONES,
+              "mailto": "mailto:", "uid": None, "file": None, "google": False}
+        ev.update(kw)
+        if ev["uid"] is None:
+            host = (org[1] if org else self.w.reps[0]["email"]).rpartition("@")[2]
+            ev["uid"] = self.uid(host, "google" if ev["google"] else "plain")
+        if ev["file"] is None:
+            ev["file"] = "".join(ch if ch.isalnum() or ch in "-_." else "_"
+                                 for ch in ev["uid"].split("@")[0])[:60] + ".ics"
+        self.events.append(ev)
+        return ev
+
+    # -- the world ----------------------------------------------------------------------
+    def make(self):
+        w, r = self.w, self.r
+        reps = w.reps
+        a0, a1, a2 = reps[0], reps[1 % len(reps)], reps[2 % len(reps)]
+        cos = [c for c in w.companies if c["contacts"]]
+        co, co2 = cos[0], cos[1 % len(cos)]
+        c0 = co["contacts"][0]
+        c1 = co["contacts"][1 % len(co["contacts"])]
+        d0 = co2["contacts"][0]
+        d1 = co2["contacts"][1 % len(co2["contacts"])]
+        lo = self.start + 86400
+        hi = self.now + 28 * 86400
+        now = self.now
+        W = "work"
+        B = DEFAULT_TZ
+
+        def mine(*us):
+            return [(u["email"], W) for u in us]
+
+        def at(days, hour, minute=0, zone=B):
+            """A weekday wall-clock time about `days` from now (earlier days
+            when it falls on a weekend), at hour:minute in zone."""
+            day = wall_of(zone, now + int(days * 86400)) // 86400 * 86400
+            while time.gmtime(day).tm_wday >= 5:
+                day -= 86400
+            return day + hour * 3600 + minute * 60
+
+        # one-off meetings between reps and contacts
+        for _ in range(self.a.cal_meetings):
+            rep = r.choice(reps)
+            c = r.choice(cos)
+            people = r.sample(c["contacts"], min(len(c["contacts"]), r.choice([1, 1, 1, 2, 3])))
+            other = None
+            if len(reps) > 1 and r.random() < 0.15:
+                other = r.choice([x for x in reps if x is not rep])
+            zone = "utc" if r.random() < 0.7 else B
+            start = self.day_slot(lo, hi)
+            dur = r.choice([1800, 2700, 3600, 3600, 5400])
+            if to_utc(B, start) + dur == now:
+                start -= 900  # no meeting ends exactly at --now
+            if zone == "utc":
+                start = to_utc(B, start)
+            topic = "%s: %s" % (r.choice(MEETING_TOPICS), c["name"].split()[0].strip(',"'))
+            inbound = r.random() < 0.4
+            atts = []
+            if inbound:
+                org = self.person(people[0])
+                atts.append((rep["name"], rep["email"],
+                             r.choice(["ACCEPTED"] * 16 + ["TENTATIVE"] * 3 + ["NEEDS-ACTION"])))
+                for p in people[1:]:
+                    atts.append((p["name"], p["email"], r.choice(["ACCEPTED", "NEEDS-ACTION"])))
+            else:
+                org = self.rep(rep)
+                if r.random() < 0.4:  # Google lists the organizer as an attendee
+                    atts.append((rep["name"], rep["email"], "ACCEPTED"))
+                for i, p in enumerate(people):
+                    ps = r.choice(["ACCEPTED"] * 6 + ["TENTATIVE"] * 2 + ["NEEDS-ACTION"] * 2)
+                    if i > 0 and r.random() < 0.2:
+                        ps = "DECLINED"  # never every contact: the first one stays
+                    atts.append((p["name"], p["email"], ps))
+            if other is not None:
+                atts.append((other["name"], other["email"], r.choice(["ACCEPTED", "TENTATIVE"])))
+            ev = self.event("meeting-inbound" if inbound else "meeting-outbound",
+                            mine(rep, *([other] if other else [])), topic, org, atts, zone,
+                            start, start + dur, google=r.random() < 0.3,
+                            sequence=r.choice([0, 0, 0, 1, 2]))
+            if r.random() < 0.3:
+                ev["location"] = r.choice(["Video call", "Room 4.12, Lumen HQ",
+                                           "%s office" % c["name"].split()[0].strip(',"')])
+            if r.random() < 0.3:
+                ev["description"] = "Agenda:\n1. intro\n2. %s, pricing; next steps" % (
+                    r.choice(PRODUCTS))
+
+        # a weekly series in Berlin time (across a DST change when the window has one):
+        # one occurrence moved, one cancelled, one excluded
+        s0 = max(lo + 86400, now - 9 * WEEK)
+        start = at((s0 - now) / 86400.0, 10)
+        while to_utc(B, start) < lo:
+            start += 86400
+        ev = self.event("series", mine(a0), "Weekly sync %s x Lumen" % co["name"].split()[0]
+                        .strip(',"'), self.rep(a0),
+                        [(c0["name"], c0["email"], "ACCEPTED"),
+                         (c1["name"], c1["email"], "TENTATIVE")], B, start, start + 1800,
+                        count=12)
+        ev["overrides"] = [
+            {"rid": start + 2 * WEEK, "start": start + 2 * WEEK + 86400 + 3600,
+             "end": start + 2 * WEEK + 86400 + 3600 + 1800, "status": None,
+             "summary": ev["summary"] + " (moved)", "sequence": 1},
+            {"rid": start + 4 * WEEK, "start": start + 4 * WEEK, "end": start + 4 * WEEK + 1800,
+             "status": "CANCELLED", "summary": ev["summary"], "sequence": 1},
+        ]
+        ev["exdates"] = [start + 6 * WEEK]
+        # an internal weekly stand-up (every occurrence skipped), in two calendars
+        st = at((max(lo + 86400, now - 5 * WEEK) - now) / 86400.0, 9, 30)
+        self.event("internal-series", mine(a0, a1), "Team stand-up", self.rep(a0),
+                   [(a1["name"], a1["email"], "ACCEPTED")], "utc", to_utc(B, st),
+                   to_utc(B, st) + 900, count=6)
+        # an all-day workshop (two days) with a contact
+        day = at(-30, 0)
+        self.event("all-day", mine(a1), "On-site workshop at %s" % co2["name"].split()[0]
+                   .strip(',"'), self.rep(a1), [(d0["name"], d0["email"], "ACCEPTED")],
+                   "date", day, day + 2 * 86400)
+        # New York time with its VTIMEZONE, organised by the contact
+        ny = at(-4, 11, 0, "America/New_York")
+        self.event("timezone-new-york", mine(a2), "Call with the US team",
+                   self.person(d1), [(a2["name"], a2["email"], "ACCEPTED"),
+                                     (d1["name"], d1["email"], "ACCEPTED")],
+                   "America/New_York", ny, ny + 3600)
+        # Outlook: a Windows zone name and no VTIMEZONE
+        ol = at(-20, 10)
+        self.event("outlook-windows-zone", mine(a0), "R&D demo", self.person(c1),
+                   [(a0["name"], a0["email"], "ACCEPTED")], "W. Europe Standard Time",
+                   ol, ol + 3600, vtimezone=False, uid=self.uid("x", "outlook"),
+                   prodid="-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN")
+        # floating time (no zone): read in the configured zone
+        fl = at(-12, 14)
+        self.event("floating", mine(a1), "Coffee with %s" % c0["first"], self.rep(a1),
+                   [(c0["name"], c0["email"], "ACCEPTED")], "floating", fl, fl + 2700)
+        # DURATION instead of DTEND
+        du = to_utc(B, at(-15, 16))
+        self.event("duration", mine(a2), "Quick pricing check", self.rep(a2),
+                   [(d0["name"], d0["email"], "ACCEPTED")], "utc", du, duration=2700)
+        # declined by the rep (external organizer)
+        de = to_utc(B, at(-9, 13))
+        self.event("declined", mine(a0), "Vendor pitch", self.person(d0),
+                   [(a0["name"], a0["email"], "DECLINED"), (d1["name"], d1["email"], "ACCEPTED")],
+                   "utc", de, de + 3600)
+        # cancelled
+        ca = to_utc(B, at(-6, 15))
+        self.event("cancelled", mine(a1), "Contract signing", self.rep(a1),
+                   [(c1["name"], c1["email"], "ACCEPTED")], "utc", ca, ca + 3600,
+                   status="CANCELLED", sequence=2)
+        # only team members (an alias included)
+        it = to_utc(B, at(-8, 11))
+        self.event("internal", mine(a0), "Pipeline review", self.rep(a0),
+                   [(a1["name"], a1["email"], "ACCEPTED")] +
+                   [(a0["name"], x, "ACCEPTED") for x in a0["aliases"][:1]] +
+                   [("Ops", "ops@eu." + TEAM_DOMAIN, "NEEDS-ACTION")], "utc", it, it + 3600)
+        # an unknown gmail.com attendee only
+        un = to_utc(B, at(-11, 12))
+        self.event("unmatched-freemail", mine(a0), "Coffee chat", self.rep(a0),
+                   [("Random Prospect", "random.prospect@gmail.com", "ACCEPTED")], "utc",
+                   un, un + 1800)
+        # a personal event: no organizer, no attendees
+        pe = to_utc(B, at(-7, 17))
+        self.event("personal", mine(a0), "Dentist", None, [], "utc", pe, pe + 3600,
+                   location="Praxis Dr. Weiß")
+        # one meeting in two reps' calendars (same UID, one copy each)
+        sh = to_utc(B, at(-3, 14))
+        self.event("shared", mine(a0, a1), "Joint account planning %s" % co2["name"].split()[0]
+                   .strip(',"'), self.person(d0),
+                   [(a0["name"], a0["email"], "ACCEPTED"), (a1["name"], a1["email"], "TENTATIVE"),
+                    (d1["name"], d1["email"], "ACCEPTED")], "utc", sh, sh + 3600)
+        # a future meeting (scheduled), written in Berlin time
+        fu = at(10, 15)
+        self.event("future", mine(a2), "Proposal review", self.rep(a2),
+                   [(c0["name"], c0["email"], "NEEDS-ACTION")], B, fu, fu + 3600)
+        # domain rule: an unknown person at a company's domain
+        dr = to_utc(B, at(-16, 10, 30))
+        self.event("domain-rule", mine(a1), "Intro call", self.rep(a1),
+                   [("Priya Raman", "priya.raman@" + co2["domain"], "ACCEPTED")], "utc",
+                   dr, dr + 1800)
+        # the freemail contact (address rule, contact link only), with a plus tag
+        fm = to_utc(B, at(-18, 9))
+        self.event("freemail-contact", mine(a0), "Consulting catch-up", self.person(w.jane),
+                   [(a0["name"], a0["email"], "ACCEPTED"),
+                    ("Jane Doe", "Jane.Doe+cal@gmail.com", "ACCEPTED")], "utc", fm, fm + 3600)
+        # upper-case MAILTO: and a contact's address in another case; a CN that needs quotes
+        mc = to_utc(B, at(-22, 15))
+        last, first = c1["name"].split(" ", 1)[-1], c1["name"].split(" ", 1)[0]
+        self.event("mailto-case", mine(a2), "Follow-up", self.rep(a2),
+                   [("%s, %s" % (last, first), c1["email"].upper(), "ACCEPTED")], "utc",
+                   mc, mc + 1800, mailto="MAILTO:")
+        # ignore patterns (with --ignore '*@crm-relay.example': ignored / participant dropped)
+        ro = to_utc(B, at(-25, 10))
+        self.event("relay-only", mine(a0), "Lead hand-over", self.rep(a0),
+                   [("CRM Relay", "relay@crm-relay.example", "NEEDS-ACTION")], "utc",
+                   ro, ro + 1800)
+        rc = to_utc(B, at(-26, 11))
+        self.event("relay-cc", mine(a0), "Status update", self.rep(a0),
+                   [(c0["name"], c0["email"], "ACCEPTED"),
+                    ("CRM Relay", "relay@crm-relay.example", "NEEDS-ACTION")], "utc",
+                   rc, rc + 1800)
+
+    def settle(self):
+        """Moves an object 15 minutes earlier while one of its occurrences would
+        end exactly at --now (held or scheduled would then be a matter of taste)."""
+        for ev in self.events:
+            while any(o[2] == self.now for o in self.occurrences(ev)):
+                ev["start"] -= 900
+                if ev["end"] is not None:
+                    ev["end"] -= 900
+                ev["exdates"] = [x - 900 for x in ev["exdates"]]
+                for o in ev["overrides"]:
+                    for f in ("rid", "start", "end"):
+                        o[f] -= 900
+
+    # -- expansion and judgement -------------------------------------------------------------
+    def occurrences(self, ev):
+        """[(recurrence-id or None, start, end, status, org, atts)], UTC, in the window."""
+        out = []
+        zone = ev["zone"]
+
+        def span(s, e, dur):
+            su = to_utc(zone, s)
+            if dur is not None:
+                return su, su + dur
+            return su, to_utc(zone, e)
+
+        if not ev["count"]:
+            su, eu = span(ev["start"], ev["end"], ev["duration"])
+            out.append((None, su, eu, ev["status"], ev["org"], ev["atts"]))
+        else:
+            ov = {o["rid"]: o for o in ev["overrides"]}
+            length = None if ev["duration"] is None else ev["duration"]
+            for i in range(ev["count"]):
+                s = ev["start"] + i * WEEK
+                if s in ev["exdates"]:
+                    continue
+                rid = to_utc(zone, s)
+                rid = (time.strftime("%Y%m%d", time.gmtime(s)) if zone == "date"
+                       else ics_utc(rid))
+                o = ov.get(s)
+                if o is not None:
+                    su, eu = span(o["start"], o["end"], None)
+                    out.append((rid, su, eu, o["status"], o.get("org", ev["org"]),
+                                o.get("atts", ev["atts"])))
+                else:
+                    e = None if length is not None else ev["end"] + i * WEEK
+                    su, eu = span(s, e, length)
+                    out.append((rid, su, eu, ev["status"], ev["org"], ev["atts"]))
+        return [x for x in out if x[2] >= self.win_from and x[1] < self.win_to]
+
+    def judge(self, org, atts):
+        """(reason, direction, links, participants, parts) for these people."""
+        k = (org, tuple(atts))
+        v = self._judge_cache.get(k)
+        if v is not None:
+            return v
+        w = self.w
+        parts, seen = [], set()
+        for role, p, ps in ([("organizer", org, None)] if org else []) + \
+                [("attendee", (n, a), ps) for n, a, ps in atts]:
+            key = canon(p[1])
+            if key in seen:
+                continue
+            seen.add(key)
+            parts.append({"role": role, "key": key, "partstat": ps,
+                          "external": not w.is_internal(key)})
+        reason, direction, links = None, None, []
+        if not any(p["external"] for p in parts):
+            if self.a.log_internal and len(parts) >= 2:
+                direction = "internal"
+            else:
+                reason = "internal"
+        if reason is None and direction is None:
+            parts = [p for p in parts if not (p["external"] and any(
+                fnmatch.fnmatchcase(p["key"], pat) for pat in w.ignore))]
+            ext = [p["key"] for p in parts if p["external"]]
+            if not ext:
+                reason = "ignored"
+            else:
+                contacts, companies = [], []
+                for key in ext:
+                    c = w.contact_by_key.get(key)
+                    if c is not None:
+                        ck = canon(c["email"])
+                        if ck not in contacts:
+                            contacts.append(ck)
+                            links.append({"type": "contact", "key": ck, "rule": "address"})
+                        if c["company"] and c["company"] not in companies:
+                            companies.append(c["company"])
+                            links.append({"type": "company", "key": c["company"],
+                                          "rule": "address"})
+                        continue
+                    dom = key.rpartition("@")[2]
+                    if any(d in FREEMAIL for d in domain_chain(dom)):
+                        continue
+                    co = next((w.company_by_domain[d] for d in domain_chain(dom)
+                               if d in w.company_by_domain), None)
+                    if co is not None and co["domain"] not in companies:
+                        companies.append(co["domain"])
+                        links.append({"type": "company", "key": co["domain"], "rule": "domain"})
+                if not links:
+                    reason = "unmatched"
+                else:
+                    o = next((p for p in parts if p["role"] == "organizer"), None)
+                    direction = "inbound" if o is not None and o["external"] else "outbound"
+        v = self._judge_cache[k] = (reason, direction, links, len(parts), parts)
+        return v
+
+    def status(self, ev_status, end, parts):
+        if ev_status == "CANCELLED":
+            return "cancelled"
+        team = [p for p in parts if not p["external"] and p["role"] == "attendee"]
+        if team and all(p["partstat"] == "DECLINED" for p in team):
+            return "declined"
+        if end <= self.now and any(p["external"] and p["partstat"] != "DECLINED"
+                                   for p in parts):
+            return "held"
+        return "scheduled"
+
+    def expect(self, ev):
+        out = []
+        for rid, su, eu, st, org, atts in self.occurrences(ev):
+            if eu == self.now:
+                raise AssertionError("an occurrence ends exactly at --now: " + ev["uid"])
+            reason, direction, links, nparts, parts = self.judge(org, atts)
+            logged = reason is None
+            out.append({
+                "source_key": ev["uid"] if rid is None else "%s#%s" % (ev["uid"], rid),
+                "uid": ev["uid"], "recurrence_id": rid, "kind": ev["kind"],
+                "owners": sorted(set(u for u, _ in ev["cals"])),
+                "outcome": "logged" if logged else "skipped", "reason": reason,
+                "status": self.status(st, eu, parts) if logged else None,
+                "direction": direction if logged else None,
+                "start": rfc3339(su), "end": rfc3339(eu),
+                "links": links if logged else [], "participants": nparts,
+                "calendars": [list(c) for c in ev["cals"]],
+                "files": ["%s/%s/%s" % (u, c, ev["file"]) for u, c in ev["cals"]],
+            })
+        return out
+
+    # -- rendering ----------------------------------------------------------------------------
+    def vevent(self, ev, o=None):
+        zone, mt = ev["zone"], ev["mailto"]
+        src = o or ev
+        L = ["BEGIN:VEVENT", "UID:" + ev["uid"], "DTSTAMP:" + ics_utc(self.now - 86400 * 40)]
+        seq = src.get("sequence", 0)
+        if seq:
+            L.append("SEQUENCE:%d" % seq)
+        if o is not None:
+            L.append(ics_dt("RECURRENCE-ID", zone, o["rid"]))
+        L.append(ics_dt("DTSTART", zone, src["start"]))
+        if o is None and ev["duration"] is not None:
+            L.append("DURATION:" + ics_duration(ev["duration"]))
+        else:
+            L.append(ics_dt("DTEND", zone, src["end"]))
+        if o is None and ev["count"]:
+            L.append("RRULE:FREQ=WEEKLY;COUNT=%d" % ev["count"])
+            for x in ev["exdates"]:
+                L.append(ics_dt("EXDATE", zone, x))
+        L.append("SUMMARY:" + ics_text(src.get("summary") or ev["summary"]))
+        if ev["location"]:
+            L.append("LOCATION:" + ics_text(ev["location"]))
+        if ev["description"]:
+            L.append("DESCRIPTION:" + ics_text(ev["description"]))
+        if src.get("status"):
+            L.append("STATUS:" + src["status"])
+        org = src.get("org", ev["org"])
+        if org:
+            L.append("ORGANIZER;CN=%s:%s%s" % (ics_param(org[0]), mt, org[1]))
+        for name, addr, ps in src.get("atts", ev["atts"]):
+            role = "CHAIR" if org and addr == org[1] else "REQ-PARTICIPANT"
+            L.append("ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=%s;PARTSTAT=%s;%sCN=%s:%s%s" % (
+                role, ps, "RSVP=TRUE;" if ps == "NEEDS-ACTION" else "", ics_param(name),
+                mt, addr))
+        if zone == "date":
+            L.append("TRANSP:TRANSPARENT")
+        L.append("END:VEVENT")
+        return L
+
+    def render(self, ev):
+        L = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + ev["prodid"], "CALSCALE:GREGORIAN"]
+        if ev["vtimezone"] and ev["zone"] in VTIMEZONES:
+            L += VTIMEZONES[ev["zone"]]
+        L += self.vevent(ev)
+        for o in ev["overrides"]:
+            L += self.vevent(ev, o)
+        L.append("END:VCALENDAR")
+        return ("\r\n".join(ics_fold(x) for x in L) + "\r\n").encode("utf-8")
+
+    # -- output ---------------------------------------------------------------------------------
+    def write(self, out):
+        cal = os.path.join(out, "cal")
+        files, dirs = {}, set()
+        for ev in self.events:
+            data = self.render(ev)
+            for u, c in ev["cals"]:
+                d = os.path.join(cal, u, c)
+                if d not in dirs:
+                    os.makedirs(d, exist_ok=True)
+                    dirs.add(d)
+                p = os.path.join(d, ev["file"])
+                if p in files:
+                    raise AssertionError("two objects in one file: " + p)
+                files[p] = 1
+                with open(p, "wb") as f:
+                    f.write(data)
+                os.utime(p, (self.now, self.now))
+        counts = {"events": len(self.events), "files": len(files), "occurrences": 0,
+                  "logged": 0, "skipped": 0}
+        reasons, statuses, kinds = {}, {}, {}
+        with open(os.path.join(out, "cal-expect.jsonl"), "w", encoding="utf-8") as f:
+            for ev in self.events:
+                for e in self.expect(ev):
+                    f.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
+                    counts["occurrences"] += 1
+                    kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+                    if e["outcome"] == "logged":
+                        counts["logged"] += 1
+                        statuses[e["status"]] = statuses.get(e["status"], 0) + 1
+                    else:
+                        counts["skipped"] += 1
+                        reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
+        per_cal = {}
+        for ev in self.events:
+            for u, c in ev["cals"]:
+                per_cal["%s/%s" % (u, c)] = per_cal.get("%s/%s" % (u, c), 0) + 1
+        self.finish(out, cal, dirs, dict(counts, mode="team", reasons=reasons,
+                                         statuses=statuses, kinds=kinds, calendars=per_cal))
+        return counts
+
+    def finish(self, out, cal, dirs, summary):
+        s = {"seed": self.a.seed, "now": self.a.now, "months": self.a.months}
+        s.update(summary)
+        for k in ("reasons", "statuses", "kinds", "calendars"):
+            if k in s:
+                s[k] = dict(sorted(s[k].items()))
+        s["window"] = {"past_days": self.a.cal_past, "future_days": self.a.cal_future,
+                       "from": rfc3339(self.win_from), "to": rfc3339(self.win_to),
+                       "rule": "an occurrence is expected when end >= from and start < to"}
+        s["assumes"] = {"team_domains": [TEAM_DOMAIN], "log_internal": bool(self.a.log_internal),
+                        "plus_addressing": True, "freemail": "default", "ignore": self.w.ignore,
+                        "timezone": DEFAULT_TZ, "past": "%dd" % self.a.cal_past,
+                        "future": "%dd" % self.a.cal_future}
+        with open(os.path.join(out, "cal-expect-summary.json"), "w", encoding="utf-8") as f:
+            json.dump(s, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        for d in sorted(dirs | set(os.path.dirname(x) for x in dirs) | {cal},
+                        key=len, reverse=True):
+            os.utime(d, (self.now, self.now))
+        for name in ("cal-expect.jsonl", "cal-expect-summary.json"):
+            os.utime(os.path.join(out, name), (self.now, self.now))
+
+    # -- bulk -------------------------------------------------------------------------------------
+    def write_bulk(self, out):
+        """--cal-bulk N: N calendar objects of the first rep over K calendars
+        (cal/USER/cal01 ...; object i in calendar i % K), written straight to
+        disk. A fifth are weekly series (COUNT 3 to 10, UTC times); the rest
+        one-off meetings: mostly one contact (outbound or inbound), some
+        cancelled, declined, with an unknown gmail.com address (unmatched),
+        only colleagues (internal), an unknown person at a company (domain
+        rule), or personal (internal). Every occurrence lies between
+        --months before --now and 35 days after it."""
+        a, r, w = self.a, self.r, self.w
+        rep = w.reps[0]
+        k = max(1, a.cal_calendars)
+        cals = ["cal%02d" % (i + 1) for i in range(k)]
+        base = os.path.join(out, "cal", rep["email"])
+        dirs = set()
+        for c in cals:
+            os.makedirs(os.path.join(base, c), exist_ok=True)
+            dirs.add(os.path.join(base, c))
+        cts = [c for c in w.contacts if c["company"]]
+        colleague = ((w.reps[1]["name"], w.reps[1]["email"]) if len(w.reps) > 1
+                     else ("Ops", "ops@" + TEAM_DOMAIN))
+        me = (rep["name"], rep["email"])
+        lo = self.start // 86400 + 2  # the first day
+        stamp = ics_utc(self.now - 86400 * 40)
+        head = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Lumen//crmsync gen bulk//EN\r\n"
+                "BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:" + stamp + "\r\nDTSTART:%s\r\nDTEND:%s\r\n")
+        enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        counts = {"events": a.cal_bulk, "series": 0, "occurrences": 0, "logged": 0,
+                  "skipped": 0}
+        reasons, statuses, kinds, per_cal = {}, {}, {}, {c: 0 for c in cals}
+        frag_cache = {}
+        with open(os.path.join(out, "cal-expect.jsonl"), "w", encoding="utf-8") as ex:
+            for i in range(a.cal_bulk):
+                cal = cals[i % k]
+                x = r.random()
+                c = cts[r.randrange(len(cts))]
+                cp = (c["name"], c["email"])
+                count, status = 0, None
+                if x < 0.20:
+                    kind, org, atts, count = "bulk-series", me, [(cp[0], cp[1], "ACCEPTED")], \
+                        r.randint(3, 10)
+                elif x < 0.55:
+                    kind, org = "bulk-outbound", me
+                    atts = [(cp[0], cp[1], ("ACCEPTED", "TENTATIVE", "NEEDS-ACTION")[i % 3])]
+                elif x < 0.80:
+                    kind, org, atts = "bulk-inbound", cp, [(me[0], me[1], "ACCEPTED")]
+                elif x < 0.84:
+                    kind, org = "bulk-unmatched", me
+                    atts = [("Prospect %d" % i, "prospect%d@gmail.com" % i, "NEEDS-ACTION")]
+                elif x < 0.88:
+                    kind, org, atts = "bulk-internal", me, [colleague + ("ACCEPTED",)]
+                elif x < 0.91:
+                    kind, org = "bulk-domain", me
+                    atts = [("New %d" % i, "new%d@%s" % (i, c["company"]), "ACCEPTED")]
+                elif x < 0.94:
+                    kind, org, atts, status = "bulk-cancelled", me, \
+                        [(cp[0], cp[1], "ACCEPTED")], "CANCELLED"
+                elif x < 0.97:
+                    kind, org, atts = "bulk-declined", cp, [(me[0], me[1], "DECLINED")]
+                else:
+                    kind, org, atts = "bulk-personal", None, []
+                dur = (1800, 2700, 3600)[i % 3]
+                last_day = (self.now + 35 * 86400 - max(0, count - 1) * WEEK) // 86400 - 1
+                start = r.randint(lo, max(lo, last_day)) * 86400 + r.randrange(28, 68) * 900
+                if any(start + dur + j * WEEK == self.now for j in range(max(1, count))):
+                    start -= 900  # no occurrence ends exactly at --now
+                uid = "bulk-%06d-%d@%s" % (i, a.seed, TEAM_DOMAIN)
+                name = "b%06d.ics" % i
+                L = [head % (uid, ics_utc(start), ics_utc(start + dur))]
+                if count:
+                    L.append("RRULE:FREQ=WEEKLY;COUNT=%d\r\n" % count)
+                L.append("SUMMARY:Bulk %d: %s\r\n" % (i, PRODUCTS[i % len(PRODUCTS)]))
+                if status:
+                    L.append("STATUS:%s\r\n" % status)
+                if org:
+                    L.append(ics_fold("ORGANIZER;CN=%s:mailto:%s" % (ics_param(org[0]), org[1]))
+                             + "\r\n")
+                for n_, ad, ps in atts:
+                    L.append(ics_fold("ATTENDEE;CN=%s;PARTSTAT=%s:mailto:%s" % (
+                        ics_param(n_), ps, ad)) + "\r\n")
+                L.append("END:VEVENT\r\nEND:VCALENDAR\r\n")
+                fd = os.open(os.path.join(base, cal, name), os.O_WRONLY | os.O_CREAT |
+                             os.O_TRUNC, 0o644)
+                try:
+                    os.write(fd, "".join(L).encode("utf-8"))
+                    os.utime(fd, (self.now, self.now))
+                finally:
+                    os.close(fd)
+                per_cal[cal] += 1
+                counts["series"] += count > 0
+                fk = (kind, c["email"] if kind in ("bulk-series", "bulk-outbound", "bulk-inbound",
+                                                   "bulk-cancelled", "bulk-declined",
+                                                   "bulk-domain") else "",
+                      atts[0][2] if atts else "")
+                fr = frag_cache.get(fk)
+                if fr is None:
+                    reason, direction, links, nparts, parts = self.judge(org, atts)
+                    fr = frag_cache[fk] = (reason, parts, enc({
+                        "owners": [rep["email"]],
+                        "outcome": "logged" if reason is None else "skipped",
+                        "reason": reason})[1:-1], enc(direction if reason is None else None),
+                        enc({"links": links if reason is None else [],
+                             "participants": nparts})[1:-1])
+                reason, parts = fr[0], fr[1]
+                for j in range(count or 1):
+                    s = start + j * WEEK
+                    e = s + dur
+                    if e < self.win_from or s >= self.win_to:
+                        continue
+                    sk = uid if not count else "%s#%s" % (uid, ics_utc(s))
+                    st = None if reason is not None else self.status(status, e, parts)
+                    ex.write('{"source_key":"%s","uid":"%s","recurrence_id":%s,"kind":"%s",%s,'
+                             '"status":%s,"direction":%s,"start":"%s","end":"%s",%s,'
+                             '"calendars":[["%s","%s"]],"files":["%s/%s/%s"]}\n' % (
+                                 sk, uid, '"%s"' % ics_utc(s) if count else "null", kind, fr[2],
+                                 '"%s"' % st if st else "null", fr[3], rfc3339(s), rfc3339(e),
+                                 fr[4], rep["email"], cal, rep["email"], cal, name))
+                    counts["occurrences"] += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    if reason is None:
+                        counts["logged"] += 1
+                        statuses[st] = statuses.get(st, 0) + 1
+                    else:
+                        counts["skipped"] += 1
+                        reasons[reason] = reasons.get(reason, 0) + 1
+        self.finish(out, os.path.join(out, "cal"), dirs | {base},
+                    dict(counts, mode="bulk", reasons=reasons, statuses=statuses, kinds=kinds,
+                         calendars={"%s/%s" % (rep["email"], c): n for c, n in per_cal.items()}))
+        return counts
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1099,17 +1912,35 @@ def main(argv=None):
                    help="expect log_internal = yes (internal mail logged)")
     p.add_argument("--bulk", type=int, default=0, help="N messages for one user instead")
     p.add_argument("--bulk-folders", type=int, default=2)
+    p.add_argument("--calendars", action="store_true",
+                   help="also write the team's calendars (cal/) and cal-expect.jsonl")
+    p.add_argument("--cal-meetings", type=int, default=40,
+                   help="random one-off meetings in the team's calendars (with --calendars)")
+    p.add_argument("--cal-bulk", type=int, default=0,
+                   help="N calendar objects of the first rep instead of the team's calendars")
+    p.add_argument("--cal-calendars", type=int, default=2, help="calendars for --cal-bulk")
+    p.add_argument("--cal-past", type=int, default=365,
+                   help="days: the [caldav] past window the expectations assume")
+    p.add_argument("--cal-future", type=int, default=90,
+                   help="days: the [caldav] future window the expectations assume")
     p.add_argument("-q", "--quiet", action="store_true")
     a = p.parse_args(argv)
     if a.reps < 1 or a.companies < 2 or a.contacts_per_company < 1:
         p.error("need at least 1 rep, 2 companies and 1 contact per company")
+    if a.calendars and a.cal_bulk:
+        p.error("--calendars and --cal-bulk exclude each other")
+    if a.cal_bulk < 0 or a.cal_calendars < 1 or a.cal_calendars > 99 or a.cal_meetings < 0:
+        p.error("--cal-bulk >= 0, --cal-calendars 1..99, --cal-meetings >= 0")
     try:
         time.strptime(a.now.replace("Z", ""), "%Y-%m-%dT%H:%M:%S")
     except ValueError:
         p.error("--now: want YYYY-MM-DDTHH:MM:SSZ")
     t0 = time.monotonic()
-    for sub in ("mail", "crm"):
+    for sub in ("mail", "crm", "cal"):
         shutil.rmtree(os.path.join(a.out, sub), ignore_errors=True)
+    for name in ("cal-expect.jsonl", "cal-expect-summary.json"):
+        if os.path.exists(os.path.join(a.out, name)):
+            os.unlink(os.path.join(a.out, name))
     os.makedirs(a.out, exist_ok=True)
     w = World(a)
     w.make_crm()
@@ -1123,12 +1954,26 @@ def main(argv=None):
         s = w.write_expect(a.out)
     for name in ("users", "companies", "contacts", "stages", "deals"):
         os.utime(os.path.join(a.out, "crm", name + ".csv"), (w.now, w.now))
+    cs = None
+    if a.calendars or a.cal_bulk:
+        t1 = time.monotonic()
+        cw = CalWorld(w)
+        if a.cal_bulk:
+            cs = cw.write_bulk(a.out)
+        else:
+            cw.make()
+            cw.settle()
+            cs = cw.write(a.out)
+        cs["seconds"] = time.monotonic() - t1
     for name in ("mail", "crm", "expect.jsonl", "expect-summary.json", ""):
         os.utime(os.path.join(a.out, name), (w.now, w.now))
     if not a.quiet:
         print("gen: %d messages (%d copies) in %d mailboxes, %d activities, skipped %s; "
               "%.1f s" % (s["messages"], s["copies"], len(s["mailboxes"]), s["activities"],
                           json.dumps(s["reasons"], sort_keys=True), time.monotonic() - t0))
+        if cs is not None:
+            print("gen: %d calendar objects, %d occurrences, %d logged, %d skipped; %.1f s" % (
+                cs["events"], cs["occurrences"], cs["logged"], cs["skipped"], cs["seconds"]))
     return 0
 
 
