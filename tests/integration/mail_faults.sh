@@ -84,6 +84,60 @@ crm -c "$T/tls5.conf" sync
 expect_rc 0 "STARTTLS with ca_file"
 check "TLS runs logged what the clean run logged" [ "$(q "$T/tls.db" "SELECT count(*) FROM activities")" = "$(q "$T/clean.db" "SELECT count(*) FROM activities")" ]
 
+# -- a response the client cannot parse: reconnect, narrow to the UID, record it -------------
+cat >"$T/corrupt.py" <<'PYEOF'
+# A proxy in front of Dovecot that garbles the FETCH response of one UID.
+import os, re, socket, sys, threading
+listen_file, upstream, bad_uid = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+pat = re.compile(rb"^(\* \d+ FETCH \(UID " + bad_uid + rb" )")
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(8)
+with open(listen_file + ".tmp", "w") as f:
+    f.write("%d\n" % ls.getsockname()[1])
+os.rename(listen_file + ".tmp", listen_file)
+def pump(src, dst, garble):
+    buf = b""
+    try:
+        while True:
+            d = src.recv(65536)
+            if not d:
+                break
+            if not garble:
+                dst.sendall(d)
+                continue
+            buf += d
+            lines = buf.split(b"\n")
+            buf = lines.pop()
+            out = b"".join(pat.sub(rb"\1RFC822.SIZE ((", l) + b"\n" for l in lines)
+            dst.sendall(out)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+while True:
+    c, _ = ls.accept()
+    u = socket.create_connection(("127.0.0.1", upstream))
+    threading.Thread(target=pump, args=(c, u, False), daemon=True).start()
+    threading.Thread(target=pump, args=(u, c, True), daemon=True).start()
+PYEOF
+servers_py "$T/corrupt.py" "$T/proxy.port" "$DOVECOT_PORT" 7 </dev/null >/dev/null 2>&1 &
+proxy=$!
+i=0
+while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+newdb "$T/bad.db"
+config "$T/bad.conf" "$T/bad.db" "$(account bulk "$rep" "$(cat "$T/proxy.port")" none)"
+CRMSYNC_TEST_CHUNK=10 crm -c "$T/bad.conf" sync
+kill $proxy 2>/dev/null
+expect_rc 0 "a malformed response does not stop the folder"
+check "the bad UID is recorded in parse_errors" [ "$(q "$T/bad.db" "SELECT item_ref FROM parse_errors")" = "$(q "$T/clean.db" "SELECT uidvalidity FROM sync_state WHERE account = 'bulk'"):7" ]
+check "every other message has its outcome" [ "$(q "$T/bad.db" "SELECT count(*) FROM item_outcomes WHERE outcome <> 'error'")" = "$(( $(q "$T/clean.db" "SELECT count(*) FROM item_outcomes") - 1 ))" ]
+check "the folder was synced to its end" [ "$(q "$T/bad.db" "SELECT last_uid FROM sync_state WHERE account = 'bulk'")" = "$(q "$T/clean.db" "SELECT last_uid FROM sync_state WHERE account = 'bulk'")" ]
+
 # -- a wrong password ------------------------------------------------------------------------
 IMAP_PW=wrong-password crm -c "$T/clean.conf" sync
 expect_rc 1 "wrong password"

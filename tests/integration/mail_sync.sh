@@ -145,4 +145,15 @@ expect_rc 3 "second sync exits 3"
 expect_err "pid 4242" "lock message names the holder"
 kill $lockpid 2>/dev/null; wait $lockpid 2>/dev/null
 
+# -- private folders are never opened ---------------------------------------------------------
+rm -f "$T/priv.db"
+crm -d "$T/priv.db" import users "$W/crm/users.csv"
+printf '[store]\npath = %s\n[imap "priv"]\nhost = 127.0.0.1\nport = %s\nsecurity = none\nuser = %s\npassword_env = IMAP_PW\nowner = %s\nprivate_folders = Sent\n' \
+	"$T/priv.db" "$DOVECOT_PORT" "$alice" "$alice" >"$T/priv.conf"
+dovecot_rawlog_clear "$alice"
+crm -c "$T/priv.conf" sync
+expect_rc 0 "sync with a private folder"
+check "the private folder was never opened" [ -z "$(dovecot_rawlog "$alice" | grep -i 'sent')" ]
+check "INBOX was synced" [ "$(q "$T/priv.db" "SELECT count(*) FROM sync_state WHERE container = 'INBOX'")" = 1 ]
+
 t_done mail_sync
