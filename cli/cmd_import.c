@@ -747,12 +747,9 @@ out:
 int cmd_import(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"owner", required_argument, NULL, 'o'},
-		{"dry-run", no_argument, NULL, 'n'},
-		{"timezone", required_argument, NULL, 'z'},
-		{"since", required_argument, NULL, 's'},
-		{"until", required_argument, NULL, 'u'},
-		{NULL, 0, NULL, 0},
+		{"owner", required_argument, NULL, 'o'},    {"dry-run", no_argument, NULL, 'n'},
+		{"timezone", required_argument, NULL, 'z'}, {"since", required_argument, NULL, 's'},
+		{"until", required_argument, NULL, 'u'},    {NULL, 0, NULL, 0},
 	};
 	const char *owner = NULL, *tz = NULL;
 	struct import_window w = {c->now - 3650 * 86400LL, c->now + 730 * 86400LL, 0};

@@ -394,8 +394,8 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 	}
 	if (r->act.nlinks == 0) {
 		match_skip(r, "unmatched",
-		     xasprintf("no contact or company among %zu external address%s", nexternal,
-			       nexternal == 1 ? "" : "es"));
+			   xasprintf("no contact or company among %zu external address%s",
+				     nexternal, nexternal == 1 ? "" : "es"));
 		goto out;
 	}
 	fill_activity(o, m, pick_time(m, internaldate), snippet, r,

@@ -519,8 +519,8 @@ int store_each_container(struct store *st, const char *account,
 int store_sync_state_delete(struct store *st, const char *account, const char *container,
 			    struct err *err)
 {
-	sqlite3_stmt *s = store_stmt(
-		st, "DELETE FROM sync_state WHERE account = ?1 AND container = ?2", err);
+	sqlite3_stmt *s =
+		store_stmt(st, "DELETE FROM sync_state WHERE account = ?1 AND container = ?2", err);
 
 	if (s == NULL)
 		return -1;
@@ -714,6 +714,7 @@ int store_each_calendar_item(struct store *st, const char *account, const char *
 		       (const char *)sqlite3_column_text(s, 1), arg) == -1)
 			break;
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0
-						     : store_fail(st, err, "reading calendar objects");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ?
+		       0 :
+		       store_fail(st, err, "reading calendar objects");
 }

@@ -41,7 +41,7 @@ struct cal_run {
 	struct match_opts mopts;
 	struct sync_counts *total;
 	struct sync_counts batch;
-	const char *cal; /* the calendar in progress (its href) */
+	const char *cal;  /* the calendar in progress (its href) */
 	int64_t from, to; /* the window */
 };
 
@@ -256,8 +256,8 @@ static int diff_stored(const char *href, const char *etag, void *arg)
 }
 
 /* A full listing (hrefs and ETags) against what we stored. */
-static int diff_listing(struct cal_run *r, const struct davxml_multistatus *ms,
-			struct changes *c, struct err *err)
+static int diff_listing(struct cal_run *r, const struct davxml_multistatus *ms, struct changes *c,
+			struct err *err)
 {
 	struct etag_diff d = {{0}, ms, c};
 	int rc;
@@ -276,8 +276,8 @@ static int diff_listing(struct cal_run *r, const struct davxml_multistatus *ms,
 
 /* What changed since the stored token; *full set when a full re-list by
  * ETag is needed instead. */
-static int changes_since(struct cal_run *r, const char *token, struct changes *c,
-			 char **new_token, int *full, struct err *err)
+static int changes_since(struct cal_run *r, const char *token, struct changes *c, char **new_token,
+			 int *full, struct err *err)
 {
 	struct davxml_multistatus ms = {NULL, 0, NULL, 0};
 	struct err e;
@@ -460,9 +460,8 @@ static int wanted(const struct cal_run *r, const struct davc_calendar *cal)
 		    (cal->displayname != NULL && strcmp(l->items[i], cal->displayname) == 0))
 			return 1;
 		norm = davxml_href_normalize(r->acct->url, l->items[i]);
-		hit = strcmp(norm, cal->href) == 0 ||
-		      (strlen(norm) + 1 == strlen(cal->href) &&
-		       strncmp(norm, cal->href, strlen(norm)) == 0);
+		hit = strcmp(norm, cal->href) == 0 || (strlen(norm) + 1 == strlen(cal->href) &&
+						       strncmp(norm, cal->href, strlen(norm)) == 0);
 		free(norm);
 		if (hit)
 			return 1;
@@ -568,7 +567,8 @@ static int record_calendars(struct cal_run *r, const struct href_list *l, struct
 		int keep = 0;
 		for (size_t k = 0; k < l->n && !keep; k++)
 			keep = strcmp(have.v[i], l->v[k]) == 0;
-		if (!keep && store_sync_state_delete(r->ctx->st, r->acct->name, have.v[i], err) == -1)
+		if (!keep &&
+		    store_sync_state_delete(r->ctx->st, r->acct->name, have.v[i], err) == -1)
 			goto out;
 	}
 	for (size_t k = 0; k < l->n; k++) {
@@ -581,8 +581,8 @@ static int record_calendars(struct cal_run *r, const struct href_list *l, struct
 		memset(&s, 0, sizeof s);
 		s.exists = 1;
 		s.last_full_scan = STORE_NO_TIME;
-		if (store_sync_state_put(r->ctx->st, r->acct->name, l->v[k], &s, r->ctx->now, err) ==
-		    -1)
+		if (store_sync_state_put(r->ctx->st, r->acct->name, l->v[k], &s, r->ctx->now,
+					 err) == -1)
 			goto out;
 	}
 	rc = remember_discovery(r, err);
@@ -640,8 +640,8 @@ out:
 	return rc;
 }
 
-int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct,
-			struct sync_counts *c, struct err *err)
+int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,
+			struct err *err)
 {
 	struct cal_run r;
 	char *owner;

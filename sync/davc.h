@@ -30,7 +30,7 @@ struct davc;
 struct davxml_multistatus;
 
 struct davc_stats {
-	unsigned long requests;	 /* every HTTP request sent */
+	unsigned long requests; /* every HTTP request sent */
 	unsigned long propfind, report, get;
 	unsigned long long bytes; /* response bytes received */
 };

@@ -610,8 +610,8 @@ int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, stru
 out:
 	if (r.ic != NULL) {
 		const struct imapc_stats *is = imapc_stats(r.ic);
-		c->requests += (int64_t)(is->status + is->select + is->fetch + is->search + is->list +
-					 is->other);
+		c->requests += (int64_t)(is->status + is->select + is->fetch + is->search +
+					 is->list + is->other);
 	}
 	if (ctx->dry_run)
 		store_rollback(ctx->st);

@@ -71,8 +71,8 @@ int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, stru
 		      struct err *err);
 
 /* Syncs one CalDAV account: meetings from its calendars. */
-int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct,
-			struct sync_counts *c, struct err *err);
+int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,
+			struct err *err);
 
 /* Backfills from a Maildir (its cur/ and new/) or an mbox file, as the
  * mailbox of o->owner_id, through the same parser and matcher as IMAP

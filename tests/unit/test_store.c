@@ -389,8 +389,9 @@ static void test_logging(struct store *st)
 		{"alice@x.example", "alice@x.example", NULL, "to", NULL, -1, 0},
 	};
 	struct store_new_link links[] = {{"company", 1, "domain"}};
-	struct store_new_activity a = {"email", "inbound", "logged", 5000, STORE_NO_TIME, "Hi",
-				       NULL, "<log@x>", "<log@x>", 1, -1, 0, parts, 2, links, 1};
+	struct store_new_activity a = {
+		"email",   "inbound", "logged", 5000, STORE_NO_TIME, "Hi", NULL,  "<log@x>",
+		"<log@x>", 1,	      -1,	0,    parts,	     2,	   links, 1};
 	struct store_item in1 = {"alice", "INBOX", "7:1", "<log@x>"};
 	struct store_item in2 = {"bob", "INBOX", "9:4", "<log@x>"};
 	struct store_item sk = {"alice", "INBOX", "7:2", "<skip@x>"};
