@@ -11,6 +11,9 @@ struct strset;
 
 /* 1 if the canonical address matches an ignore pattern or a purge. */
 int match_is_ignored(const struct match_dir *d, const char *key);
+/* Drops ignored external participants from r; returns the first one
+ * dropped (borrowed), or NULL. */
+const char *match_drop_ignored(const struct match_dir *d, struct match_result *r);
 /* Marks the result skipped with a static reason and owned evidence. */
 void match_skip(struct match_result *r, const char *reason, char *evidence);
 /* Rules 1 (address) and 2 (domain) for one external participant; links

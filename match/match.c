@@ -272,15 +272,14 @@ void match_link_participant(const struct match_dir *d, struct store_new_particip
 	}
 }
 
-/* Drops ignored external participants; returns the first one dropped. */
-static const char *drop_ignored(const struct match_dir *d, struct match_result *r)
+const char *match_drop_ignored(const struct match_dir *d, struct match_result *r)
 {
 	const char *first = NULL;
 	size_t k = 0;
 
 	for (size_t i = 0; i < r->act.nparticipants; i++) {
 		struct store_new_participant *p = &r->parts[i];
-		if (!match_is_internal(d, p->addr_key) && match_is_ignored(d, p->addr_key)) {
+		if (p->external && match_is_ignored(d, p->addr_key)) {
 			if (first == NULL)
 				first = p->addr_key;
 			continue;
@@ -380,7 +379,7 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 		fill_activity(o, m, pick_time(m, internaldate), snippet, r, "internal");
 		goto out;
 	}
-	ignored = drop_ignored(d, r);
+	ignored = match_drop_ignored(d, r);
 	nexternal = 0;
 	for (size_t i = 0; i < r->act.nparticipants; i++) {
 		if (match_is_internal(d, r->parts[i].addr_key))

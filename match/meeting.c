@@ -76,22 +76,6 @@ static const char *meeting_status(const struct ics_occurrence *ev, const struct 
 	return "scheduled";
 }
 
-static void drop_ignored(const struct match_dir *d, struct match_result *r, const char **first)
-{
-	size_t k = 0;
-
-	*first = NULL;
-	for (size_t i = 0; i < r->act.nparticipants; i++) {
-		if (r->parts[i].external && match_is_ignored(d, r->parts[i].addr_key)) {
-			if (*first == NULL)
-				*first = r->parts[i].addr_key;
-			continue;
-		}
-		r->parts[k++] = r->parts[i];
-	}
-	r->act.nparticipants = k;
-}
-
 static void fill(const struct match_opts *o, const struct ics_occurrence *ev, int64_t now,
 		 struct match_result *r)
 {
@@ -144,7 +128,7 @@ void match_meeting(const struct match_dir *d, const struct match_opts *o,
 		r->act.direction = "internal";
 		goto out;
 	}
-	drop_ignored(d, r, &ignored);
+	ignored = match_drop_ignored(d, r);
 	nexternal = 0;
 	for (size_t i = 0; i < r->act.nparticipants; i++) {
 		if (!r->parts[i].external)

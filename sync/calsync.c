@@ -55,14 +55,7 @@ static int cal_commit(struct cal_run *r, struct err *err)
 {
 	if (!r->ctx->dry_run && store_commit(r->ctx->st, err) == -1)
 		return -1;
-	r->total->fetched += r->batch.fetched;
-	r->total->logged += r->batch.logged;
-	r->total->created += r->batch.created;
-	r->total->skipped += r->batch.skipped;
-	r->total->errors += r->batch.errors;
-	r->total->removed += r->batch.removed;
-	for (int i = 0; i < SYNC_NREASONS; i++)
-		r->total->skips[i] += r->batch.skips[i];
+	sync_counts_add(r->total, &r->batch);
 	return 0;
 }
 

@@ -55,18 +55,6 @@ struct acct_run {
 	uint32_t progress_done, progress_total;
 };
 
-static void counts_add(struct sync_counts *to, const struct sync_counts *from)
-{
-	to->fetched += from->fetched;
-	to->logged += from->logged;
-	to->created += from->created;
-	to->skipped += from->skipped;
-	to->errors += from->errors;
-	to->removed += from->removed;
-	for (int i = 0; i < SYNC_NREASONS; i++)
-		to->skips[i] += from->skips[i];
-}
-
 /* Transactions per batch; a dry run keeps one for the whole account. */
 static int tx_begin(struct acct_run *r, struct err *err)
 {
@@ -78,7 +66,7 @@ static int tx_commit(struct acct_run *r, struct err *err)
 {
 	if (!r->ctx->dry_run && store_commit(r->ctx->st, err) == -1)
 		return -1;
-	counts_add(r->total, &r->batch);
+	sync_counts_add(r->total, &r->batch);
 	memset(&r->batch, 0, sizeof r->batch);
 	return 0;
 }

@@ -39,24 +39,13 @@ struct importer {
 	size_t inbatch;
 };
 
-static void counts_add(struct sync_counts *to, const struct sync_counts *from)
-{
-	to->fetched += from->fetched;
-	to->logged += from->logged;
-	to->created += from->created;
-	to->skipped += from->skipped;
-	to->errors += from->errors;
-	for (int i = 0; i < SYNC_NREASONS; i++)
-		to->skips[i] += from->skips[i];
-}
-
 static int imp_flush(struct importer *im, struct err *err)
 {
 	if (im->inbatch == 0)
 		return 0;
 	if (!im->ctx->dry_run && store_commit(im->ctx->st, err) == -1)
 		return -1;
-	counts_add(im->total, &im->batch);
+	sync_counts_add(im->total, &im->batch);
 	memset(&im->batch, 0, sizeof im->batch);
 	im->inbatch = 0;
 	return 0;

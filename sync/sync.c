@@ -19,3 +19,15 @@ void sync_count_skip(struct sync_counts *c, const char *reason)
 		}
 	}
 }
+
+void sync_counts_add(struct sync_counts *to, const struct sync_counts *from)
+{
+	to->fetched += from->fetched;
+	to->logged += from->logged;
+	to->created += from->created;
+	to->skipped += from->skipped;
+	to->errors += from->errors;
+	to->removed += from->removed;
+	for (int i = 0; i < SYNC_NREASONS; i++)
+		to->skips[i] += from->skips[i];
+}

@@ -90,6 +90,9 @@ int sync_import_ics(struct sync_ctx *ctx, const struct match_opts *o, const char
 		    int64_t from, int64_t to, const char *tz, struct sync_counts *c,
 		    struct err *err);
 
+/* Adds the per-item counts of a committed batch to a total. */
+void sync_counts_add(struct sync_counts *to, const struct sync_counts *from);
+
 /* Adds one skip of the named reason to the counts. */
 void sync_count_skip(struct sync_counts *c, const char *reason);
 
