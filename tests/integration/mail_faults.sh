@@ -125,8 +125,11 @@ while True:
     threading.Thread(target=pump, args=(c, u, False), daemon=True).start()
     threading.Thread(target=pump, args=(u, c, True), daemon=True).start()
 PYEOF
-servers_py "$T/corrupt.py" "$T/proxy.port" "$DOVECOT_PORT" 7 </dev/null >/dev/null 2>&1 &
+PY3=$(command -v /usr/bin/python3 || command -v python3)
+"$PY3" "$T/corrupt.py" "$T/proxy.port" "$DOVECOT_PORT" 7 </dev/null >/dev/null 2>&1 &
 proxy=$!
+proxy_stop() { kill "$proxy" 2>/dev/null; }
+T_CLEANUP_HOOKS="${T_CLEANUP_HOOKS:-} proxy_stop"
 i=0
 while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 newdb "$T/bad.db"
