@@ -12,7 +12,10 @@ W=$T/world
 export CRMSYNC_NOW=2026-11-01T12:00:00Z
 export IMAP_PW=fault-secret-pw
 
-"$PY" "$TOP/tests/gen/gen.py" --out "$W" --seed 5 --bulk 3000 --bulk-folders 1 --now "$CRMSYNC_NOW" >/dev/null ||
+# Under valgrind (about 30 times slower) the mailbox is smaller.
+n=3000
+[ -n "${VALGRIND:-}" ] && n=600
+"$PY" "$TOP/tests/gen/gen.py" --out "$W" --seed 5 --bulk $n --bulk-folders 1 --now "$CRMSYNC_NOW" >/dev/null ||
 	fail "generator"
 rep=$(sed -n 2p "$W/crm/users.csv" | cut -d, -f1)
 for u in $(tail -n +2 "$W/crm/users.csv" | cut -d, -f1); do dovecot_add_user "$u" "$IMAP_PW"; done
@@ -60,7 +63,7 @@ config "$T/clean.conf" "$T/clean.db" "$(account bulk "$rep" "$DOVECOT_PORT" none
 crm -c "$T/clean.conf" sync
 expect_rc 0 "clean bulk sync"
 clean=$(canon "$T/clean.db")
-check "clean run logged activities" [ "$(q "$T/clean.db" "SELECT count(*) FROM activities")" -gt 1000 ]
+check "clean run logged activities" [ "$(q "$T/clean.db" "SELECT count(*) FROM activities")" -gt $((n / 3)) ]
 
 # -- TLS ---------------------------------------------------------------------------------
 newdb "$T/tls.db"
