@@ -85,6 +85,9 @@ _Static_assert(sizeof(enum cfg_autocreate) == sizeof(int), "enum size");
 
 static const char *const security_names[] = {"tls", "starttls", "none", NULL};
 static const char *const auth_names[] = {"plain", "login", "xoauth2", NULL};
+/* CalDAV: a password (Basic or Digest, as the server asks) or an OAuth 2.0
+ * bearer token; indexes line up with enum cfg_auth ("" is never a value). */
+static const char *const dav_auth_names[] = {"password", "", "bearer", NULL};
 static const char *const capture_names[] = {"metadata", "subject", "full", NULL};
 static const char *const autocreate_names[] = {"no", "sent", "sent_and_received", NULL};
 
@@ -167,6 +170,7 @@ static const struct cfg_key caldav_keys[] = {
 	KEY("password_cmd", CT_SECRET_CMD, ACC(secret.cmd)),
 	KEY("password_env", CT_SECRET_ENV, ACC(secret.env)),
 	KEY("password_file", CT_SECRET_FILE, ACC(secret.file)),
+	ENUM("auth", ACC(auth), dav_auth_names),
 	KEY("calendars", CT_LIST, ACC(calendars)),
 	KEY("owner", CT_EMAIL, ACC(owner)),
 	DUR("past", ACC(past_s), 0),
@@ -448,13 +452,14 @@ static int cfg_set_enum(struct cfg_parser *p, const struct cfg_key *k, const cha
 	struct buf b;
 
 	for (int i = 0; k->names[i] != NULL; i++)
-		if (strcasecmp(v, k->names[i]) == 0) {
+		if (*k->names[i] != '\0' && strcasecmp(v, k->names[i]) == 0) {
 			*dst = i;
 			return 0;
 		}
 	buf_init(&b, 256);
 	for (int i = 0; k->names[i] != NULL; i++)
-		buf_addf(&b, "%s%s", i > 0 ? " | " : "", k->names[i]);
+		if (*k->names[i] != '\0')
+			buf_addf(&b, "%s%s", b.len > 0 ? " | " : "", k->names[i]);
 	cfg_fail_at(p, p->line, "%s: '%.80s' is not one of %s", k->name, v, b.data);
 	buf_release(&b);
 	return -1;
@@ -1144,7 +1149,7 @@ static void cfg_print_imap(FILE *fp, const struct cfg_account *a)
 
 static void cfg_print_caldav(FILE *fp, const struct cfg_account *a)
 {
-	fprintf(fp, "  url: %s\n", a->url);
+	fprintf(fp, "  url: %s\n  auth: %s\n", a->url, dav_auth_names[a->auth]);
 	cfg_print_list(fp, "calendars", &a->calendars, "* (all)");
 	cfg_print_dur(fp, "past", a->past_s);
 	cfg_print_dur(fp, "future", a->future_s);

@@ -79,8 +79,9 @@ struct cfg_account {
 	char *host;		    /* owned; required */
 	int port;		    /* default 993 for tls, 143 otherwise */
 	enum cfg_security security; /* default tls */
-	enum cfg_auth auth;	    /* default plain */
-	struct cfg_list folders;    /* empty: INBOX plus the \Sent folder */
+	enum cfg_auth
+		auth; /* default plain; CalDAV: password (= plain) or bearer (= xoauth2: a token) */
+	struct cfg_list folders; /* empty: INBOX plus the \Sent folder */
 	struct cfg_list private_folders;
 	int64_t since_s; /* first-sync window, default 365d */
 

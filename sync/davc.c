@@ -689,9 +689,17 @@ static void davc_setup(struct davc *dc, const struct cfg_account *acct, const ch
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, davc_on_debug);
 	curl_easy_setopt(h, CURLOPT_DEBUGDATA, dc);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(h, CURLOPT_USERNAME, dc->user);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, secret != NULL ? secret : "");
-	davc_set_auth(dc, dc->basic_first ? CURLAUTH_BASIC : CURLAUTH_BASIC | CURLAUTH_DIGEST);
+	if (acct->auth == CFG_AUTH_XOAUTH2) {
+		/* auth = bearer: the secret is an OAuth 2.0 access token (RFC 6750). */
+		curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, secret != NULL ? secret : "");
+		davc_set_auth(dc, CURLAUTH_BEARER);
+		dc->basic_first = 0;
+	} else {
+		curl_easy_setopt(h, CURLOPT_USERNAME, dc->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, secret != NULL ? secret : "");
+		davc_set_auth(dc,
+			      dc->basic_first ? CURLAUTH_BASIC : CURLAUTH_BASIC | CURLAUTH_DIGEST);
+	}
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (acct->ca_file != NULL) {
 		/* Only the account's CA, as for IMAP: Debian's GnuTLS libcurl

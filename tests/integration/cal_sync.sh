@@ -171,4 +171,37 @@ expect_rc 1 "wrong CalDAV password"
 expect_err "crmsync: alice-cal: " "the error names the account"
 check "wrong password not printed" [ -z "$(grep -a nope "$T/err" "$T/out" | grep -v 'crmsync: alice-cal: .*nope@' )" ]
 
+# -- auth = bearer sends the token as an OAuth 2.0 bearer, nothing else ------------------------
+cat >"$T/bearer.py" <<'PYEOF'
+import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_PROPFIND(self):
+        with open(sys.argv[2], "a") as f:
+            f.write("%s\n" % self.headers.get("Authorization"))
+        self.send_response(401)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PYEOF
+PY3=$(command -v /usr/bin/python3 || command -v python3)
+"$PY3" "$T/bearer.py" "$T/bearer.port" "$T/bearer.log" </dev/null >/dev/null 2>&1 &
+bearer=$!
+bearer_stop() { kill "$bearer" 2>/dev/null; }
+T_CLEANUP_HOOKS="${T_CLEANUP_HOOKS:-} bearer_stop"
+i=0
+while [ ! -s "$T/bearer.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+printf '[store]\npath = %s\n[caldav "tok"]\nurl = http://127.0.0.1:%s/\nowner = alice@lumen.example\npassword_env = DAV_TOKEN\nauth = bearer\n' \
+	"$DB" "$(cat "$T/bearer.port")" >"$T/bearer.conf"
+DAV_TOKEN=tok-abc-123 crm -c "$T/bearer.conf" sync
+expect_rc 1 "a refused bearer token fails the account"
+check "the token went as a bearer" grep -qx "Bearer tok-abc-123" "$T/bearer.log"
+check "no Basic credentials were sent" [ -z "$(grep -v '^Bearer ' "$T/bearer.log")" ]
+check "the token is not printed" [ -z "$(grep -a tok-abc-123 "$T/out" "$T/err")" ]
+bearer_stop
+
 t_done cal_sync
