@@ -58,7 +58,7 @@ check "after SIGKILLs the database equals a clean run's" [ "$(canon "$T/kill.db"
 check "integrity after SIGKILLs" [ "$(q "$T/kill.db" "PRAGMA integrity_check")" = ok ]
 
 newdb "$T/outage.db"
-"$CRMSYNC_BIN" -c "$T/outage.db.conf" sync >"$T/out" 2>"$T/err" &
+${VALGRIND:-} "$CRMSYNC_BIN" -c "$T/outage.db.conf" sync >"$T/out" 2>"$T/err" &
 pid=$!
 i=0
 while [ "$(q "$T/outage.db" "SELECT count(*) FROM calendar_items" 2>/dev/null || echo 0)" -lt 100 ] && [ $i -lt 600 ]; do
