@@ -95,6 +95,14 @@ int store_each_ignored(struct store *st, int (*fn)(const char *pattern, void *ar
 	return each_text(st, "SELECT pattern FROM ignored", NULL, NULL, NULL, fn, arg, err);
 }
 
+/* Binds an item's account, container and item_ref to ?1, ?2 and ?3. */
+static void bind_item(sqlite3_stmt *s, const struct store_item *item)
+{
+	store_bind_text(s, 1, item->account);
+	store_bind_text(s, 2, item->container);
+	store_bind_text(s, 3, item->item_ref);
+}
+
 /* ---- item outcomes ---------------------------------------------------- */
 
 static int outcome_put(struct store *st, const struct store_item *item, const char *outcome,
@@ -112,9 +120,7 @@ static int outcome_put(struct store *st, const struct store_item *item, const ch
 
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, item->account);
-	store_bind_text(s, 2, item->container);
-	store_bind_text(s, 3, item->item_ref);
+	bind_item(s, item);
 	store_bind_text(s, 4, item->identity);
 	store_bind_text(s, 5, outcome);
 	store_bind_text(s, 6, reason);
@@ -135,9 +141,7 @@ static int error_resolve(struct store *st, const struct store_item *item, int64_
 
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, item->account);
-	store_bind_text(s, 2, item->container);
-	store_bind_text(s, 3, item->item_ref);
+	bind_item(s, item);
 	sqlite3_bind_int64(s, 4, now);
 	return store_step_done(st, s, err, "resolving a parse error");
 }
@@ -163,9 +167,7 @@ int store_log_parse_error(struct store *st, const struct store_item *item, const
 
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, item->account);
-	store_bind_text(s, 2, item->container);
-	store_bind_text(s, 3, item->item_ref);
+	bind_item(s, item);
 	store_bind_text(s, 4, what);
 	store_bind_text(s, 5, version);
 	sqlite3_bind_int64(s, 6, now);
@@ -194,9 +196,7 @@ int store_item_known(struct store *st, const struct store_item *item, struct err
 
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, item->account);
-	store_bind_text(s, 2, item->container);
-	store_bind_text(s, 3, item->item_ref);
+	bind_item(s, item);
 	return store_query_i64(st, s, &one, err, "looking up an item");
 }
 
@@ -621,9 +621,7 @@ int store_item_cancel(struct store *st, const struct store_item *item, int64_t f
 
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, item->account);
-	store_bind_text(s, 2, item->container);
-	store_bind_text(s, 3, item->item_ref);
+	bind_item(s, item);
 	if ((found = store_query_i64(st, s, &when, err, "looking up a meeting")) < 0)
 		return -1;
 	/* An occurrence that left the sync window is history, not a deletion. */
@@ -639,9 +637,7 @@ int store_item_cancel(struct store *st, const struct store_item *item, int64_t f
 		err);
 	if (s == NULL)
 		return -1;
-	store_bind_text(s, 1, item->account);
-	store_bind_text(s, 2, item->container);
-	store_bind_text(s, 3, item->item_ref);
+	bind_item(s, item);
 	sqlite3_bind_int64(s, 4, now);
 	if (store_step_done(st, s, err, "cancelling a meeting") == -1)
 		return -1;
