@@ -48,5 +48,10 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_activities(struct cli *c, int argc, char **argv);
 int cmd_check_config(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
+int cmd_review(struct cli *c, int argc, char **argv);
+int cmd_link(struct cli *c, int argc, char **argv);
+int cmd_rematch(struct cli *c, int argc, char **argv);
+int cmd_purge(struct cli *c, int argc, char **argv);
+int cmd_why(struct cli *c, int argc, char **argv);
 
 #endif

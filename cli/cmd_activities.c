@@ -315,11 +315,8 @@ static int act_parse(struct cli *c, int argc, char **argv, struct act_args *a)
 
 int cmd_activities(struct cli *c, int argc, char **argv)
 {
-	struct act_args a = {{NULL, NULL, NULL, NULL, STORE_NO_TIME, STORE_NO_TIME, 0},
-			     FMT_TEXT,
-			     NULL,
-			     NULL,
-			     NULL};
+	struct act_args a = {.f = {.since = STORE_NO_TIME, .until = STORE_NO_TIME},
+			     .fmt = FMT_TEXT};
 	struct act_out o = {FMT_TEXT, stdout, {0}, 0};
 	struct store *st = NULL;
 	struct err err;

@@ -37,6 +37,11 @@ static const struct command commands[] = {
 	 "load or update users, companies, contacts, stages or deals from CSV"},
 	{"sync", cmd_sync, "fetch new mail from every account and log it as activities"},
 	{"activities", cmd_activities, "print the activity timeline (text, JSON Lines or CSV)"},
+	{"review", cmd_review, "list activities whose deal is ambiguous"},
+	{"link", cmd_link, "link an activity to a deal by hand"},
+	{"rematch", cmd_rematch, "run the matching rules again over stored activities"},
+	{"why", cmd_why, "explain what happened to a message, activity or address"},
+	{"purge", cmd_purge, "forget an address or domain everywhere"},
 	{"check-config", cmd_check_config,
 	 "parse the config and show the accounts, secrets masked"},
 };

@@ -12,9 +12,11 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Domains of free mail providers: a person there is not their company. */
 static const char *const freemail_builtin[] = {
@@ -30,18 +32,6 @@ static const char *const freemail_builtin[] = {
 	"wp.pl",	"o2.pl",	  "interia.pl",	   "btinternet.com", "comcast.net",
 	"verizon.net",	"att.net",	  "sbcglobal.net", "tutanota.com",   "posteo.de",
 	"mailbox.org",	"naver.com",	  "hanmail.net",   "rediffmail.com", "inbox.ru",
-};
-
-struct match_dir {
-	struct strset contacts;	       /* address key -> contact id */
-	struct strset contact_company; /* address key -> company id (only when one) */
-	struct strset domains;	       /* company domain -> company id */
-	struct strset users;	       /* address key -> user id */
-	struct strset freemail;	       /* domain -> 1 */
-	char **team;		       /* team domains (borrowed from the config) */
-	size_t nteam;
-	char **ignore; /* owned copies of patterns */
-	size_t nignore;
 };
 
 static int dir_add_contact(const char *key, int64_t contact, int64_t company, void *arg)
@@ -74,8 +64,28 @@ static void dir_add_ignore(struct match_dir *d, const char *pattern)
 
 static int dir_add_ignored(const char *pattern, void *arg)
 {
-	dir_add_ignore(arg, pattern);
+	struct match_dir *d = arg;
+
+	if (strncmp(pattern, "sha256:", 7) == 0)
+		strset_add(&d->purged, pattern, 1, NULL);
+	else
+		dir_add_ignore(d, pattern);
 	return 0;
+}
+
+/* Splits bcc_address into lower-case local part and domain. */
+static void dir_set_bcc(struct match_dir *d, const char *bcc)
+{
+	const char *at = bcc != NULL ? strrchr(bcc, '@') : NULL;
+
+	if (at == NULL)
+		return;
+	d->bcc_local = xstrndup(bcc, (size_t)(at - bcc));
+	d->bcc_domain = xstrdup(at + 1);
+	for (char *p = d->bcc_local; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (char *p = d->bcc_domain; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
 }
 
 struct match_dir *match_dir_load(struct store *st, const struct config *cfg, struct err *err)
@@ -87,6 +97,10 @@ struct match_dir *match_dir_load(struct store *st, const struct config *cfg, str
 	strset_init(&d->domains);
 	strset_init(&d->users);
 	strset_init(&d->freemail);
+	strset_init(&d->purged);
+	strset_init(&d->deal_keys);
+	d->autocreate = (int)cfg->autocreate_contacts;
+	dir_set_bcc(d, cfg->bcc_address);
 	d->team = cfg->team_domains.items;
 	d->nteam = cfg->team_domains.n;
 	if (cfg->freemail_default)
@@ -99,7 +113,9 @@ struct match_dir *match_dir_load(struct store *st, const struct config *cfg, str
 	if (store_each_contact_address(st, dir_add_contact, d, err) == -1 ||
 	    store_each_company_domain(st, dir_add_domain, d, err) == -1 ||
 	    store_each_user_address(st, dir_add_user, d, err) == -1 ||
-	    store_each_ignored(st, dir_add_ignored, d, err) == -1) {
+	    store_each_ignored(st, dir_add_ignored, d, err) == -1 ||
+	    store_meta_get(st, "purge_salt", &d->salt, err) == -1 ||
+	    match_dir_load_deals(d, st, err) == -1) {
 		match_dir_free(d);
 		return NULL;
 	}
@@ -115,6 +131,11 @@ void match_dir_free(struct match_dir *d)
 	strset_release(&d->domains);
 	strset_release(&d->users);
 	strset_release(&d->freemail);
+	strset_release(&d->purged);
+	match_dir_free_deals(d);
+	free(d->salt);
+	free(d->bcc_local);
+	free(d->bcc_domain);
 	for (size_t i = 0; i < d->nignore; i++)
 		free(d->ignore[i]);
 	free(d->ignore);
@@ -168,12 +189,70 @@ int match_is_freemail(const struct match_dir *d, const char *domain)
 	return domain_lookup(&d->freemail, domain, NULL);
 }
 
+/* "sha256:" and the hex SHA-256 of the buffer, which it releases. */
+static char *sha256_key(struct buf *b)
+{
+	unsigned char digest[32];
+	char *hex;
+
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, b->data, b->len, digest);
+	buf_release(b);
+	hex = xmalloc(7 + 64 + 1);
+	memcpy(hex, "sha256:", 7);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 7 + 2 * i, 3, "%02x", digest[i]);
+	return hex;
+}
+
+char *match_purge_hash(const char *salt, const char *value)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	buf_addf(&b, "%s\n%s", salt != NULL ? salt : "", value);
+	return sha256_key(&b);
+}
+
+/* 1 if the address, its domain or a parent domain was purged. */
+static int is_purged(const struct match_dir *d, const char *key)
+{
+	const char *p = addr_domain(key);
+	char *h = match_purge_hash(d->salt, key);
+	int hit = strset_get(&d->purged, h, NULL);
+
+	free(h);
+	while (!hit && p != NULL && *p) {
+		h = match_purge_hash(d->salt, p);
+		hit = strset_get(&d->purged, h, NULL);
+		free(h);
+		p = strchr(p, '.');
+		if (p != NULL)
+			p++;
+	}
+	return hit;
+}
+
 int match_is_ignored(const struct match_dir *d, const char *key)
 {
 	for (size_t i = 0; i < d->nignore; i++)
 		if (str_glob_ci(d->ignore[i], key))
 			return 1;
+	if (d->purged.n > 0 && is_purged(d, key))
+		return 2;
 	return 0;
+}
+
+const char *match_ignore_pattern(const struct match_dir *d, const char *key)
+{
+	for (size_t i = 0; i < d->nignore; i++)
+		if (str_glob_ci(d->ignore[i], key))
+			return d->ignore[i];
+	return NULL;
+}
+
+void match_dir_add_contact(struct match_dir *d, const char *key, int64_t contact, int64_t company)
+{
+	dir_add_contact(key, contact, company, d);
 }
 
 /* ---- the decision ------------------------------------------------------- */
@@ -210,10 +289,31 @@ static int skip_by_headers(const struct mail_msg *m, struct match_result *r)
 	return 1;
 }
 
-/* Collects the participants (From, To, Cc, Bcc; each key once, first role). */
-static void collect_participants(const struct match_dir *d, const struct mail_msg *m,
-				 struct match_result *r, struct strset *seen)
+/* 1 if the address as written is bcc_address, with or without a +tag;
+ * the tag (a new heap string) goes to *tag_out when there is one. */
+static int is_bcc_address(const struct match_dir *d, const char *written, char **tag_out)
 {
+	const char *at = strrchr(written, '@'), *plus;
+	size_t llen, blen;
+
+	if (d->bcc_local == NULL || at == NULL || strcasecmp(at + 1, d->bcc_domain) != 0)
+		return 0;
+	plus = memchr(written, '+', (size_t)(at - written));
+	llen = (size_t)((plus != NULL ? plus : at) - written);
+	blen = strlen(d->bcc_local);
+	if (llen != blen || strncasecmp(written, d->bcc_local, blen) != 0)
+		return 0;
+	if (plus != NULL && plus + 1 < at && *tag_out == NULL)
+		*tag_out = xstrndup(plus + 1, (size_t)(at - plus - 1));
+	return 1;
+}
+
+/* Collects the participants (From, To, Cc, Bcc; each key once, first role);
+ * bcc_address is not one. Returns 1 if it was there (a bcc copy). */
+static int collect_participants(const struct match_dir *d, const struct mail_msg *m,
+				struct match_result *r, struct strset *seen, char **bcc_tag)
+{
+	int bcc_copy = 0;
 	const struct mail_addrs *fields[] = {&m->from, &m->to, &m->cc, &m->bcc};
 	static const char *const roles[] = {"from", "to", "cc", "bcc"};
 	size_t n = 0, cap = 0;
@@ -224,7 +324,13 @@ static void collect_participants(const struct match_dir *d, const struct mail_ms
 	for (size_t f = 0; f < 4; f++) {
 		for (size_t i = 0; i < fields[f]->n; i++) {
 			const struct mail_addr *a = &fields[f]->v[i];
-			if (a->key == NULL || !strset_add(seen, a->key, (int64_t)n, NULL))
+			if (a->key == NULL)
+				continue;
+			if (is_bcc_address(d, a->address, bcc_tag)) {
+				bcc_copy = 1;
+				continue;
+			}
+			if (!strset_add(seen, a->key, (int64_t)n, NULL))
 				continue;
 			r->parts[n].address = a->address;
 			r->parts[n].addr_key = a->key;
@@ -237,10 +343,11 @@ static void collect_participants(const struct match_dir *d, const struct mail_ms
 	}
 	r->act.participants = r->parts;
 	r->act.nparticipants = n;
+	return bcc_copy;
 }
 
 static void add_link(struct match_result *r, struct strset *linked, const char *type, int64_t id,
-		     const char *rule)
+		     const char *rule, const char *evidence)
 {
 	char k[40];
 
@@ -251,6 +358,7 @@ static void add_link(struct match_result *r, struct strset *linked, const char *
 	r->links[r->act.nlinks].type = type;
 	r->links[r->act.nlinks].target_id = id;
 	r->links[r->act.nlinks].rule = rule;
+	r->links[r->act.nlinks].evidence = evidence;
 	r->act.nlinks++;
 	r->act.links = r->links;
 }
@@ -264,24 +372,56 @@ void match_link_participant(const struct match_dir *d, struct store_new_particip
 
 	if (strset_get(&d->contacts, p->addr_key, &id)) {
 		p->contact_id = id;
-		add_link(r, linked, "contact", id, "address");
+		add_link(r, linked, "contact", id, "address", p->addr_key);
 		if (strset_get(&d->contact_company, p->addr_key, &company))
-			add_link(r, linked, "company", company, "address");
+			add_link(r, linked, "company", company, "address", p->addr_key);
 	} else if (!match_is_freemail(d, domain) && domain_lookup(&d->domains, domain, &company)) {
-		add_link(r, linked, "company", company, "domain");
+		add_link(r, linked, "company", company, "domain", p->addr_key);
 	}
+}
+
+int64_t match_dir_company_of(const struct match_dir *d, const char *key)
+{
+	const char *domain = addr_domain(key);
+	int64_t company;
+
+	if (match_is_freemail(d, domain) || !domain_lookup(&d->domains, domain, &company))
+		return -1;
+	return company;
+}
+
+void match_relink(const struct match_dir *d, struct store_stored_participant *parts, size_t n,
+		  struct store_new_link **links_out, size_t *nlinks_out)
+{
+	struct match_result r;
+	struct strset linked;
+
+	memset(&r, 0, sizeof r);
+	strset_init(&linked);
+	for (size_t i = 0; i < n; i++) {
+		struct store_new_participant p = {.addr_key = parts[i].addr_key, .contact_id = -1};
+		if (!parts[i].external)
+			continue;
+		match_link_participant(d, &p, &r, &linked);
+		parts[i].contact_id = p.contact_id;
+	}
+	strset_release(&linked);
+	*links_out = r.links;
+	*nlinks_out = r.act.nlinks;
 }
 
 const char *match_drop_ignored(const struct match_dir *d, struct match_result *r)
 {
 	const char *first = NULL;
 	size_t k = 0;
+	int how;
 
 	for (size_t i = 0; i < r->act.nparticipants; i++) {
 		struct store_new_participant *p = &r->parts[i];
-		if (p->external && match_is_ignored(d, p->addr_key)) {
-			if (first == NULL)
-				first = p->addr_key;
+		if (p->external && (how = match_is_ignored(d, p->addr_key)) != 0) {
+			/* A purged address is never written down again. */
+			if (first == NULL || (how == 1 && strcmp(first, "a purged address") == 0))
+				first = how == 1 ? p->addr_key : "a purged address";
 			continue;
 		}
 		r->parts[k++] = *p;
@@ -302,9 +442,7 @@ static int64_t pick_time(const struct mail_msg *m, int64_t internaldate)
 
 char *match_mail_source_key(const struct mail_msg *m, int64_t when)
 {
-	unsigned char digest[32];
 	struct buf b;
-	char *hex;
 
 	if (m->message_id != NULL)
 		return xstrdup(m->message_id);
@@ -312,13 +450,7 @@ char *match_mail_source_key(const struct mail_msg *m, int64_t when)
 	buf_addf(&b, "%s\n%lld\n%s\n%s",
 		 m->from.n ? (m->from.v[0].key ? m->from.v[0].key : "") : "", (long long)when,
 		 m->subject ? m->subject : "", m->to.n && m->to.v[0].key ? m->to.v[0].key : "");
-	gnutls_hash_fast(GNUTLS_DIG_SHA256, b.data, b.len, digest);
-	buf_release(&b);
-	hex = xmalloc(7 + 64 + 1);
-	memcpy(hex, "sha256:", 7);
-	for (size_t i = 0; i < 32; i++)
-		snprintf(hex + 7 + 2 * i, 3, "%02x", digest[i]);
-	return hex;
+	return sha256_key(&b);
 }
 
 static const char *thread_key(const struct mail_msg *m, const char *source_key)
@@ -356,12 +488,14 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 	struct strset seen, linked;
 	const char *ignored, *from_key;
 	size_t nexternal = 0;
+	char *bcc_tag = NULL;
+	int bcc_copy, outbound;
 
 	memset(r, 0, sizeof *r);
 	r->outcome = MATCH_LOGGED;
 	strset_init(&seen);
 	strset_init(&linked);
-	collect_participants(d, m, r, &seen);
+	bcc_copy = collect_participants(d, m, r, &seen, &bcc_tag);
 	from_key = m->from.n > 0 ? m->from.v[0].key : NULL;
 	if (skip_by_headers(m, r))
 		goto out;
@@ -391,15 +525,29 @@ void match_mail(const struct match_dir *d, const struct match_opts *o, const str
 		match_skip(r, "ignored", xasprintf("ignored address %s", ignored));
 		goto out;
 	}
-	if (r->act.nlinks == 0) {
+	outbound = from_key != NULL && match_is_internal(d, from_key);
+	match_mark_creates(d, r, outbound, bcc_copy);
+	if (r->act.nlinks == 0 && r->ncreates == 0) {
 		match_skip(r, "unmatched",
 			   xasprintf("no contact or company among %zu external address%s",
 				     nexternal, nexternal == 1 ? "" : "es"));
 		goto out;
 	}
 	fill_activity(o, m, pick_time(m, internaldate), snippet, r,
-		      from_key != NULL && match_is_internal(d, from_key) ? "outbound" : "inbound");
+		      outbound ? "outbound" : "inbound");
+	/* The subject tag wins over the bcc tag (docs/matching.md). */
+	r->deal_tag = match_subject_tag(m->subject);
+	r->act.deal_tag_from = "subject";
+	if (r->deal_tag == NULL && bcc_tag != NULL) {
+		r->deal_tag = bcc_tag;
+		bcc_tag = NULL;
+		r->act.deal_tag_from = "bcc";
+	}
+	r->act.deal_tag = r->deal_tag;
+	if (r->deal_tag == NULL)
+		r->act.deal_tag_from = NULL;
 out:
+	free(bcc_tag);
 	strset_release(&seen);
 	strset_release(&linked);
 }
@@ -424,5 +572,7 @@ void match_result_release(struct match_result *r)
 	free(r->links);
 	free(r->source_key);
 	free(r->snippet);
+	free(r->deal_tag);
+	free(r->creates);
 	memset(r, 0, sizeof *r);
 }

@@ -49,6 +49,9 @@ struct match_result {
 	struct store_new_link *links;	     /* owned array */
 	char *source_key;		     /* owned */
 	char *snippet;			     /* owned, or NULL */
+	char *deal_tag;			     /* owned; the KEY a tag named, or NULL */
+	size_t *creates; /* owned; indexes into parts of people to create as contacts */
+	size_t ncreates;
 };
 
 /* Per-account settings of matching. */
@@ -65,6 +68,57 @@ struct match_opts {
 void match_mail(const struct match_dir *d, const struct match_opts *o, const struct mail_msg *m,
 		int64_t internaldate, const char *snippet, struct match_result *r);
 void match_result_release(struct match_result *r);
+
+/* Adds a contact created while matching (autocreate_contacts) to the
+ * directory, so later messages of the run match it. */
+void match_dir_add_contact(struct match_dir *d, const char *key, int64_t contact, int64_t company);
+/* The company rule 2 gives an address (its domain or a parent domain, not
+ * freemail), or -1. */
+int64_t match_dir_company_of(const struct match_dir *d, const char *key);
+/* 1 when any deal exists (the deal rules have something to do). */
+int match_dir_has_deals(const struct match_dir *d);
+
+/* Creates the contacts r->creates names (lead_source email, created by
+ * the message), adds them to the directory; returns the number created
+ * (then match again), or -1 with err. */
+int match_create_contacts(struct match_dir *d, struct store *st, const struct match_result *r,
+			  int64_t when, int64_t now, struct err *err);
+
+/* What deciding deals changed. */
+struct match_deal_counts {
+	int64_t changed;   /* activities whose deal link, candidates or note changed */
+	int64_t linked;	   /* ... of which now have a deal */
+	int64_t ambiguous; /* ... of which are now ambiguous */
+};
+
+/* Decides the deal of every activity of a thread (docs/matching.md,
+ * "Deals") and stores what changed. thread_key NULL: the activity alone
+ * (meetings). */
+int match_resolve_thread(const struct match_dir *d, struct store *st, const char *thread_key,
+			 int64_t activity_id, int64_t now, struct match_deal_counts *c,
+			 struct err *err);
+
+/* The same for an activity just created from `a`: a meeting (no thread)
+ * is decided from `a` itself without reading the store back. */
+int match_resolve_new(const struct match_dir *d, struct store *st,
+		      const struct store_new_activity *a, int64_t id, int64_t now, struct err *err);
+
+/* Rules 1 and 2 over an activity's stored participants (rematch): sets
+ * each one's contact_id and returns the links in *links_out (owned array;
+ * evidence strings point into parts). */
+void match_relink(const struct match_dir *d, struct store_stored_participant *parts, size_t n,
+		  struct store_new_link **links_out, size_t *nlinks_out);
+
+/* Finds the first "[deal:KEY]" in a subject (NULL: none); returns the
+ * KEY, trimmed, as a new heap string, or NULL. */
+char *match_subject_tag(const char *subject);
+
+/* The `ignore` pattern that hides the address, or NULL. */
+const char *match_ignore_pattern(const struct match_dir *d, const char *key);
+
+/* "sha256:" and the hex SHA-256 of salt, a newline and value: how a purged
+ * address or domain is remembered. A new heap string. */
+char *match_purge_hash(const char *salt, const char *value);
 
 struct ics_occurrence;
 

@@ -76,6 +76,16 @@ static const char *meeting_status(const struct ics_occurrence *ev, const struct 
 	return "scheduled";
 }
 
+/* 1 when the organizer is a team member (or there is none): the team
+ * invited, as when a rep writes first. */
+static int organizer_internal(const struct match_result *r)
+{
+	for (size_t i = 0; i < r->act.nparticipants; i++)
+		if (strcmp(r->parts[i].role, "organizer") == 0)
+			return !r->parts[i].external;
+	return 1;
+}
+
 static void fill(const struct match_opts *o, const struct ics_occurrence *ev, int64_t now,
 		 struct match_result *r)
 {
@@ -140,13 +150,17 @@ void match_meeting(const struct match_dir *d, const struct match_opts *o,
 		match_skip(r, "ignored", xasprintf("ignored address %s", ignored));
 		goto out;
 	}
-	if (r->act.nlinks == 0) {
+	match_mark_creates(d, r, organizer_internal(r), 0);
+	if (r->act.nlinks == 0 && r->ncreates == 0) {
 		match_skip(r, "unmatched",
 			   xasprintf("no contact or company among %zu external attendee%s",
 				     nexternal, nexternal == 1 ? "" : "s"));
 		goto out;
 	}
 	fill(o, ev, now, r);
+	r->deal_tag = match_subject_tag(ev->summary);
+	r->act.deal_tag = r->deal_tag;
+	r->act.deal_tag_from = r->deal_tag != NULL ? "subject" : NULL;
 out:
 	strset_release(&seen);
 	strset_release(&linked);

@@ -9,21 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char act_select[] =
-	"SELECT a.id, a.kind, a.direction, a.status, a.occurred_at, a.ended_at, a.subject, "
-	"a.snippet, a.source_key, a.thread_key FROM activities a "
-	"WHERE (?1 IS NULL OR a.occurred_at >= ?1) AND (?2 IS NULL OR a.occurred_at < ?2) "
-	"AND (?3 IS NULL OR EXISTS (SELECT 1 FROM activity_links l JOIN contact_emails ce "
-	"  ON ce.contact_id = l.target_id WHERE l.activity_id = a.id AND l.type = 'contact' "
-	"  AND ce.address = ?3)) "
-	"AND (?4 IS NULL OR EXISTS (SELECT 1 FROM activity_links l JOIN deals d "
-	"  ON d.id = l.target_id WHERE l.activity_id = a.id AND l.type = 'deal' AND d.key = ?4)) "
-	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM activity_links l JOIN company_domains cd "
-	"  ON cd.company_id = l.target_id WHERE l.activity_id = a.id AND l.type = 'company' "
-	"  AND cd.domain = ?5)) "
-	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM activity_owners o JOIN user_emails ue "
-	"  ON ue.user_id = o.user_id WHERE o.activity_id = a.id AND ue.address = ?6)) "
-	"ORDER BY a.occurred_at, a.id LIMIT ?7";
+#define ACT_SELECT                                                                                 \
+	"SELECT a.id, a.kind, a.direction, a.status, a.occurred_at, a.ended_at, a.subject, "       \
+	"a.snippet, a.source_key, a.thread_key, a.deal_tag, a.deal_tag_from, a.deal_note "         \
+	"FROM activities a "                                                                       \
+	"WHERE (?1 IS NULL OR a.occurred_at >= ?1) AND (?2 IS NULL OR a.occurred_at < ?2) "        \
+	"AND (?3 IS NULL OR EXISTS (SELECT 1 FROM activity_links l JOIN contact_emails ce "        \
+	"  ON ce.contact_id = l.target_id WHERE l.activity_id = a.id AND l.type = 'contact' "      \
+	"  AND ce.address = ?3)) "                                                                 \
+	"AND (?4 IS NULL OR EXISTS (SELECT 1 FROM activity_links l JOIN deals d "                  \
+	"  ON d.id = l.target_id WHERE l.activity_id = a.id AND l.type = 'deal' AND d.key = ?4)) " \
+	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM activity_links l JOIN company_domains cd "       \
+	"  ON cd.company_id = l.target_id WHERE l.activity_id = a.id AND l.type = 'company' "      \
+	"  AND cd.domain = ?5)) "                                                                  \
+	"AND (?6 IS NULL OR EXISTS (SELECT 1 FROM activity_owners o JOIN user_emails ue "          \
+	"  ON ue.user_id = o.user_id WHERE o.activity_id = a.id AND ue.address = ?6)) "            \
+	"AND (?8 IS NULL OR a.id = ?8) AND (?9 IS NULL OR a.source_key = ?9) "                     \
+	"AND (?10 IS NULL OR a.ambiguous = 1) "
+
+static const char act_select[] = ACT_SELECT "ORDER BY a.occurred_at, a.id LIMIT ?7";
+static const char act_select_desc[] = ACT_SELECT "ORDER BY a.occurred_at DESC, a.id DESC LIMIT ?7";
 
 static const char act_owners[] = "SELECT u.email FROM activity_owners o JOIN users u "
 				 "ON u.id = o.user_id WHERE o.activity_id = ?1 ORDER BY u.email";
@@ -36,7 +41,7 @@ static const char act_links[] =
 	"SELECT l.type, CASE l.type "
 	"  WHEN 'contact' THEN (SELECT email FROM contacts WHERE id = l.target_id) "
 	"  WHEN 'company' THEN (SELECT domain FROM companies WHERE id = l.target_id) "
-	"  ELSE (SELECT key FROM deals WHERE id = l.target_id) END, l.rule "
+	"  ELSE (SELECT key FROM deals WHERE id = l.target_id) END, l.rule, l.evidence "
 	"FROM activity_links l WHERE l.activity_id = ?1 ORDER BY l.type, l.target_id";
 
 static const char act_candidates[] = "SELECT d.key FROM deal_candidates c JOIN deals d "
@@ -67,11 +72,15 @@ void store_activity_release(struct store_activity *a)
 		free(a->links[i].type);
 		free(a->links[i].key);
 		free(a->links[i].rule);
+		free(a->links[i].evidence);
 	}
 	free(a->links);
 	for (size_t i = 0; i < a->nambiguous; i++)
 		free(a->ambiguous[i]);
 	free(a->ambiguous);
+	free(a->deal_tag);
+	free(a->deal_tag_from);
+	free(a->deal_note);
 	memset(a, 0, sizeof *a);
 }
 
@@ -130,6 +139,7 @@ static int act_load_links(struct store *st, struct store_activity *a, struct err
 		l->type = store_col_strdup(s, 0);
 		l->key = store_col_strdup(s, 1);
 		l->rule = store_col_strdup(s, 2);
+		l->evidence = store_col_strdup(s, 3);
 		if (l->key == NULL)
 			l->key = xstrdup("");
 	}
@@ -151,6 +161,9 @@ static void act_from_row(sqlite3_stmt *s, struct store_activity *a)
 	a->snippet = store_col_strdup(s, 7);
 	a->source_key = store_col_strdup(s, 8);
 	a->thread_key = store_col_strdup(s, 9);
+	a->deal_tag = store_col_strdup(s, 10);
+	a->deal_tag_from = store_col_strdup(s, 11);
+	a->deal_note = store_col_strdup(s, 12);
 }
 
 static int act_load_details(struct store *st, struct store_activity *a, struct err *err)
@@ -166,7 +179,7 @@ int store_activities_each(struct store *st, const struct store_activity_filter *
 			  int (*fn)(const struct store_activity *a, void *arg), void *arg,
 			  struct err *err)
 {
-	sqlite3_stmt *s = store_stmt(st, act_select, err);
+	sqlite3_stmt *s = store_stmt(st, f->newest_first ? act_select_desc : act_select, err);
 	struct store_activity a;
 	int rc, ret = 0;
 
@@ -179,6 +192,11 @@ int store_activities_each(struct store *st, const struct store_activity_filter *
 	store_bind_text(s, 5, f->company_domain);
 	store_bind_text(s, 6, f->user_email);
 	sqlite3_bind_int64(s, 7, f->limit > 0 ? f->limit : -1);
+	if (f->activity_id > 0)
+		sqlite3_bind_int64(s, 8, f->activity_id);
+	store_bind_text(s, 9, f->source_key);
+	if (f->ambiguous_only)
+		sqlite3_bind_int(s, 10, 1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		act_from_row(s, &a);
 		if (act_load_details(st, &a, err) == -1 || fn(&a, arg) == -1) {

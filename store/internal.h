@@ -15,7 +15,7 @@
 
 struct err;
 
-#define STORE_NSTMT 96
+#define STORE_NSTMT 224
 
 struct store {
 	sqlite3 *db;

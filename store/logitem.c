@@ -208,8 +208,8 @@ static int act_insert(struct store *st, const struct store_new_activity *a, int6
 	sqlite3_stmt *s = store_stmt(
 		st,
 		"INSERT INTO activities (kind, direction, status, occurred_at, ended_at, subject, "
-		"snippet, thread_key, source_key, first_seen_at, updated_at, sequence) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+		"snippet, thread_key, source_key, first_seen_at, updated_at, sequence, deal_tag, "
+		"deal_tag_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
 		err);
 
 	if (s == NULL)
@@ -226,6 +226,8 @@ static int act_insert(struct store *st, const struct store_new_activity *a, int6
 	sqlite3_bind_int64(s, 10, now);
 	if (a->sequence >= 0)
 		sqlite3_bind_int64(s, 11, a->sequence);
+	store_bind_text(s, 12, a->deal_tag);
+	store_bind_text(s, 13, a->deal_tag_from);
 	if (store_step_done(st, s, err, "inserting an activity") == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -268,16 +270,19 @@ static int act_details(struct store *st, int64_t id, const struct store_new_acti
 			return -1;
 	}
 	for (size_t i = 0; i < a->nlinks; i++) {
-		if ((s = store_stmt(st,
-				    "INSERT OR IGNORE INTO activity_links (activity_id, type, "
-				    "target_id, rule, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-				    err)) == NULL)
+		if ((s = store_stmt(
+			     st,
+			     "INSERT OR IGNORE INTO activity_links (activity_id, type, "
+			     "target_id, rule, created_at, evidence) VALUES (?1, ?2, ?3, ?4, "
+			     "?5, ?6)",
+			     err)) == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, id);
 		store_bind_text(s, 2, a->links[i].type);
 		sqlite3_bind_int64(s, 3, a->links[i].target_id);
 		store_bind_text(s, 4, a->links[i].rule);
 		sqlite3_bind_int64(s, 5, now);
+		store_bind_text(s, 6, a->links[i].evidence);
 		if (store_step_done(st, s, err, "adding a link") == -1)
 			return -1;
 	}
@@ -297,7 +302,8 @@ static int act_replace(struct store *st, int64_t id, const struct store_new_acti
 	sqlite3_stmt *s = store_stmt(
 		st,
 		"UPDATE activities SET direction = ?2, status = ?3, occurred_at = ?4, ended_at = ?5, "
-		"subject = ?6, snippet = ?7, sequence = ?8, updated_at = ?9 WHERE id = ?1 AND "
+		"subject = ?6, snippet = ?7, sequence = ?8, updated_at = ?9, deal_tag = ?10, "
+		"deal_tag_from = ?11 WHERE id = ?1 AND "
 		"coalesce(sequence, -1) <= ?8",
 		err);
 
@@ -312,6 +318,8 @@ static int act_replace(struct store *st, int64_t id, const struct store_new_acti
 	store_bind_text(s, 7, a->snippet);
 	sqlite3_bind_int64(s, 8, a->sequence);
 	sqlite3_bind_int64(s, 9, now);
+	store_bind_text(s, 10, a->deal_tag);
+	store_bind_text(s, 11, a->deal_tag_from);
 	if (store_step_done(st, s, err, "replacing an activity") == -1)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)

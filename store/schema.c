@@ -227,8 +227,39 @@ static const char *const schema_v1[] = {
 	NULL,
 };
 
+/* Deals, privacy and explanations (issue 5). */
+static const char *const schema_v2[] = {
+	/* The deal a subject tag "[deal:KEY]" or a bcc_address "+KEY" named:
+	 * only the KEY, kept whatever the capture, so a rematch can use it. */
+	"ALTER TABLE activities ADD COLUMN deal_tag TEXT;",
+	"ALTER TABLE activities ADD COLUMN deal_tag_from TEXT;", /* subject, bcc */
+	/* Why the activity has no deal or several candidates, in words. */
+	"ALTER TABLE activities ADD COLUMN deal_note TEXT;",
+	/* What decided a link: the address, the tag, the earlier message. */
+	"ALTER TABLE activity_links ADD COLUMN evidence TEXT;",
+	/* The source_key of the message that created the contact, when
+	 * autocreate_contacts or a bcc copy made it. */
+	"ALTER TABLE contacts ADD COLUMN created_by TEXT;",
+	"CREATE INDEX deal_candidates_deal ON deal_candidates(deal_id);",
+	"CREATE INDEX activities_ambiguous ON activities(ambiguous, occurred_at);",
+	/* Settings of the database itself (the purge salt). */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);",
+	/* Activities a purge changed but kept (they had other people). */
+	"CREATE TABLE purge_touches ("
+	"  purge_id INTEGER NOT NULL REFERENCES purges(id) ON DELETE CASCADE,"
+	"  activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (purge_id, activity_id));",
+	"CREATE INDEX purge_touches_activity ON purge_touches(activity_id);",
+	/* purges.value and ignored.pattern (source purge) hold "sha256:" and
+	 * the salted hash of the purged address or domain, never the text. */
+	NULL,
+};
+
 const struct schema_migration schema_migrations[] = {
 	{1, "initial schema", schema_v1},
+	{2, "deals, purges and explanations", schema_v2},
 };
 
 const int schema_nmigrations = (int)(sizeof schema_migrations / sizeof schema_migrations[0]);

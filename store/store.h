@@ -185,7 +185,23 @@ int store_each_company_domain(struct store *st,
 /* Calls fn for every address (primary and aliases) of every user. */
 int store_each_user_address(struct store *st, int (*fn)(const char *key, int64_t user, void *arg),
 			    void *arg, struct err *err);
-/* The ignore patterns added by purges. */
+/* Calls fn for every deal: its key, id and status (open, won, lost). */
+int store_each_deal(struct store *st,
+		    int (*fn)(const char *key, int64_t id, const char *status, void *arg),
+		    void *arg, struct err *err);
+/* Calls fn for every (open deal, contact on it) and every (open deal, its
+ * company). */
+int store_each_open_deal_contact(struct store *st,
+				 int (*fn)(int64_t deal, int64_t other, void *arg), void *arg,
+				 struct err *err);
+int store_each_open_deal_company(struct store *st,
+				 int (*fn)(int64_t deal, int64_t other, void *arg), void *arg,
+				 struct err *err);
+/* A value of the database's own settings (owned, NULL when unset), and
+ * setting one. */
+int store_meta_get(struct store *st, const char *key, char **value_out, struct err *err);
+int store_meta_put(struct store *st, const char *key, const char *value, struct err *err);
+/* The ignore patterns added by purges ("sha256:" and a salted hash). */
 int store_each_ignored(struct store *st, int (*fn)(const char *pattern, void *arg), void *arg,
 		       struct err *err);
 
@@ -214,6 +230,7 @@ struct store_new_link {
 	const char *type; /* contact, company, deal */
 	int64_t target_id;
 	const char *rule;
+	const char *evidence; /* what decided it (an address, a tag), or NULL */
 };
 
 struct store_new_activity {
@@ -235,6 +252,8 @@ struct store_new_activity {
 	size_t nparticipants;
 	const struct store_new_link *links;
 	size_t nlinks;
+	const char *deal_tag;	   /* the deal KEY a tag named, or NULL */
+	const char *deal_tag_from; /* "subject" or "bcc" */
 };
 
 /* Logs an activity found at `item`. A new source_key inserts the activity
@@ -358,9 +377,10 @@ struct store_participant {
 };
 
 struct store_link {
-	char *type; /* owned: contact, company or deal */
-	char *key;  /* owned: contact email, company domain or deal id */
-	char *rule; /* owned */
+	char *type;	/* owned: contact, company or deal */
+	char *key;	/* owned: contact email, company domain or deal id */
+	char *rule;	/* owned */
+	char *evidence; /* owned; may be NULL */
 };
 
 struct store_activity {
@@ -382,6 +402,9 @@ struct store_activity {
 	size_t nlinks;
 	char **ambiguous; /* owned; candidate deal keys */
 	size_t nambiguous;
+	char *deal_tag;	     /* owned; may be NULL */
+	char *deal_tag_from; /* owned; may be NULL */
+	char *deal_note;     /* owned; may be NULL: why no deal, or why several */
 };
 
 /* Filters; NULL or STORE_NO_TIME means "any". */
@@ -392,6 +415,10 @@ struct store_activity_filter {
 	const char *user_email;	    /* canonical */
 	int64_t since, until;	    /* occurred_at in [since, until) */
 	int64_t limit;		    /* 0: no limit */
+	int64_t activity_id;	    /* 0: any */
+	const char *source_key;
+	int ambiguous_only; /* only activities waiting for `crmsync link` */
+	int newest_first;   /* order by occurred_at descending */
 };
 
 /* Calls fn for each matching activity, oldest first. The activity passed
@@ -402,5 +429,184 @@ int store_activities_each(struct store *st, const struct store_activity_filter *
 			  struct err *err);
 /* Frees what an activity owns (not the struct itself). */
 void store_activity_release(struct store_activity *a);
+
+/* ---- deals (docs/matching.md "Deals") --------------------------------- */
+
+/* One activity of a thread, as the deal rules see it. */
+struct store_thread_item {
+	int64_t activity_id;
+	int64_t occurred_at;
+	char *source_key;    /* owned */
+	char *deal_tag;	     /* owned; may be NULL */
+	char *deal_tag_from; /* owned; may be NULL */
+	int64_t deal_id;     /* its deal link, or -1 */
+	char *deal_rule;     /* owned; the link's rule, or NULL */
+	char *deal_evidence; /* owned; the link's evidence, or NULL */
+	int deal_open;	     /* the linked deal is open */
+	int64_t *contacts;   /* owned; ids of linked contacts */
+	size_t ncontacts;
+	int64_t *companies; /* owned; ids of linked companies */
+	size_t ncompanies;
+};
+
+/* Loads the activities with `thread_key` (NULL: only activity
+ * `activity_id`), oldest first (ties by source_key). At most 2000. */
+int store_thread_load(struct store *st, const char *thread_key, int64_t activity_id,
+		      struct store_thread_item **items_out, size_t *n_out, struct err *err);
+void store_thread_free(struct store_thread_item *items, size_t n);
+
+/* What the rules decided about one activity's deal. */
+struct store_deal_decision {
+	int64_t deal_id; /* -1: no deal link */
+	const char *rule;
+	const char *evidence;
+	const int64_t *candidates; /* ambiguous: two or more */
+	size_t ncandidates;
+	const char *note; /* why no deal or several, or NULL */
+};
+
+/* Makes the activity's deal link, candidates, ambiguous flag and note
+ * what `d` says; *changed_out is 1 when anything changed. */
+int store_activity_set_deal(struct store *st, int64_t activity, const struct store_deal_decision *d,
+			    int64_t now, int *changed_out, struct err *err);
+
+/* `crmsync link`: links the activity to the deal with rule manual,
+ * replacing any deal link and candidates. An unknown activity or deal is
+ * ERR_USAGE. *thread_key_out (owned, may be NULL) is the activity's
+ * thread, to decide again. */
+int store_link_manual(struct store *st, int64_t activity, const char *deal_key, int64_t now,
+		      char **thread_key_out, struct err *err);
+
+/* ---- rematch ----------------------------------------------------------- */
+
+/* Ids of the activities that occurred at or after `since` (STORE_NO_TIME:
+ * all), oldest first. */
+int store_activity_ids(struct store *st, int64_t since, int64_t **ids_out, size_t *n_out,
+		       struct err *err);
+
+/* A stored participant as matching sees it. */
+struct store_stored_participant {
+	int64_t id;
+	char *addr_key; /* owned */
+	int external;
+	int64_t contact_id; /* -1 when none */
+};
+/* The participants of an activity (in stored order) and its thread key. */
+int store_participants_load(struct store *st, int64_t activity,
+			    struct store_stored_participant **parts_out, size_t *n_out,
+			    char **thread_key_out, struct err *err);
+void store_participants_free(struct store_stored_participant *parts, size_t n);
+/* Replaces the activity's contact and company links made by rules
+ * address and domain with `links`, and sets each participant's contact
+ * (parts[i].contact_id). *changed_out is 1 when anything changed. */
+int store_activity_relink(struct store *st, int64_t activity,
+			  const struct store_stored_participant *parts, size_t nparts,
+			  const struct store_new_link *links, size_t nlinks, int64_t now,
+			  int *changed_out, struct err *err);
+
+/* ---- contacts made from mail (autocreate_contacts, bcc copies) --------- */
+
+struct store_auto_contact {
+	const char *email; /* canonical key */
+	const char *email_written;
+	const char *name;	/* may be NULL */
+	int64_t company_id;	/* -1: none */
+	int64_t created_at;	/* the message's time */
+	const char *created_by; /* the message's source_key */
+};
+/* Creates the contact with lead_source "email"; an address that already
+ * belongs to a contact returns that contact's id. */
+int store_contact_autocreate(struct store *st, const struct store_auto_contact *c, int64_t now,
+			     int64_t *id_out, struct err *err);
+
+/* ---- purge (SPEC §5.5) ----------------------------------------------- */
+
+struct store_purge {
+	const char *kind;  /* address or domain */
+	const char *value; /* canonical address or domain */
+	const char *hash;  /* "sha256:..." salted hash of value: what is kept */
+};
+
+struct store_purge_result {
+	int64_t id;
+	int64_t participants; /* participant rows deleted */
+	int64_t activities;   /* activities deleted (no other external person) */
+	int64_t cleared;      /* activities kept, subject and snippet cleared */
+	int64_t contacts;     /* contacts deleted */
+	int64_t companies;    /* companies deleted (domain purges) */
+	int64_t texts;	      /* evidence and error texts scrubbed */
+};
+
+/* Forgets the address or domain everywhere (in one transaction of its
+ * own): participants, the subject and snippet of their activities,
+ * activities left with no external participant, contact addresses (and
+ * contacts left with none), company domains (and companies left with
+ * none), and every evidence or error text that names it; then records the
+ * purge and adds the hash to the ignore list, and checkpoints the journal
+ * so no copy of the deleted bytes stays in the WAL. A team member's
+ * address is ERR_USAGE. */
+int store_purge(struct store *st, const struct store_purge *p, int64_t now,
+		struct store_purge_result *out, struct err *err);
+
+/* ---- explanations (`crmsync why`) ------------------------------------- */
+
+struct store_outcome {
+	const char *account, *container, *item_ref, *identity;
+	const char *outcome, *reason, *evidence; /* reason, evidence may be NULL */
+	int64_t activity_id;			 /* -1 when none */
+	int64_t decided_at, removed_at;		 /* removed_at STORE_NO_TIME if not */
+};
+/* Calls fn for every item outcome with this identity (source_key). The
+ * struct is valid during the call only. */
+int store_outcomes_each(struct store *st, const char *identity,
+			int (*fn)(const struct store_outcome *o, void *arg), void *arg,
+			struct err *err);
+/* Calls fn for skipped items whose evidence names the address (at most
+ * `limit`). */
+int store_outcomes_mentioning(struct store *st, const char *text, int64_t limit,
+			      int (*fn)(const struct store_outcome *o, void *arg), void *arg,
+			      struct err *err);
+
+struct store_purge_record {
+	int64_t id;
+	const char *kind;
+	int64_t purged_at, participants, activities;
+};
+/* Purges that touched an activity (kept it, changed), or with this hash. */
+int store_purges_of_activity(struct store *st, int64_t activity,
+			     int (*fn)(const struct store_purge_record *p, void *arg), void *arg,
+			     struct err *err);
+int store_purges_with_hash(struct store *st, const char *hash,
+			   int (*fn)(const struct store_purge_record *p, void *arg), void *arg,
+			   struct err *err);
+/* Emails of the contacts a message created. */
+int store_contacts_created_by(struct store *st, const char *source_key,
+			      int (*fn)(const char *email, void *arg), void *arg, struct err *err);
+
+/* The key domain of a company (owned in *domain_out, NULL if none). */
+int store_company_key(struct store *st, int64_t id, char **domain_out, struct err *err);
+
+/* What the database knows about one address. */
+struct store_address_info {
+	char *user;	       /* owned; the team member's email, or NULL */
+	char *contact;	       /* owned; the contact's primary email, or NULL */
+	char *contact_name;    /* owned */
+	char *contact_company; /* owned; domain */
+	char *lead_source;     /* owned */
+	int64_t created_at;    /* STORE_NO_TIME when no contact */
+	char *created_by;      /* owned; source_key, or NULL (imported) */
+	int64_t activities;    /* activities it takes part in */
+};
+int store_address_info(struct store *st, const char *key, struct store_address_info *out,
+		       struct err *err);
+void store_address_info_release(struct store_address_info *i);
+/* The latest activities the address takes part in, newest first. */
+struct store_address_activity {
+	int64_t id, occurred_at;
+	const char *kind, *role, *subject; /* subject may be NULL */
+};
+int store_address_activities(struct store *st, const char *key, int64_t limit,
+			     int (*fn)(const struct store_address_activity *a, void *arg),
+			     void *arg, struct err *err);
 
 #endif

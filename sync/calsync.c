@@ -92,26 +92,10 @@ static int log_occurrence(struct cal_run *r, const char *href, const struct ics_
 {
 	char *ref = xasprintf("%s#%s", href, ev->recurrence_id ? ev->recurrence_id : "");
 	struct store_item it = {r->acct->name, r->cal, ref, NULL};
-	struct match_result res;
-	int64_t id;
-	int created, rc;
+	int rc;
 
 	strset_put(old, ref, 1); /* seen: not cancelled */
-	r->batch.fetched++;
-	match_meeting(r->ctx->dir, &r->mopts, ev, r->ctx->now, &res);
-	if (res.outcome == MATCH_LOGGED) {
-		it.identity = res.source_key;
-		rc = store_log_activity(r->ctx->st, &it, &res.act, r->ctx->now, &id, &created, err);
-		r->batch.logged++;
-		r->batch.created += created;
-	} else {
-		char *key = match_meeting_source_key(ev);
-		it.identity = key;
-		rc = store_log_skip(r->ctx->st, &it, res.reason, res.evidence, r->ctx->now, err);
-		sync_count_skip(&r->batch, res.reason);
-		free(key);
-	}
-	match_result_release(&res);
+	rc = sync_log_meeting(r->ctx, &r->mopts, &it, ev, &r->batch, err);
 	free(ref);
 	return rc;
 }

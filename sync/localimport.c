@@ -263,29 +263,10 @@ int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const cha
 
 static int ics_occurrence(struct importer *im, const struct ics_occurrence *ev, struct err *err)
 {
-	struct match_result res;
-	struct store_item it = {"import", im->container, NULL, NULL};
 	char *ref = xasprintf("%s#%s", ev->uid, ev->recurrence_id ? ev->recurrence_id : "");
-	int64_t id;
-	int created, rc;
+	struct store_item it = {"import", im->container, ref, NULL};
+	int rc = sync_log_meeting(im->ctx, im->o, &it, ev, &im->batch, err);
 
-	it.item_ref = ref;
-	im->batch.fetched++;
-	match_meeting(im->ctx->dir, im->o, ev, im->ctx->now, &res);
-	if (res.outcome == MATCH_LOGGED) {
-		it.identity = res.source_key;
-		rc = store_log_activity(im->ctx->st, &it, &res.act, im->ctx->now, &id, &created,
-					err);
-		im->batch.logged++;
-		im->batch.created += created;
-	} else {
-		char *key = match_meeting_source_key(ev);
-		it.identity = key;
-		rc = store_log_skip(im->ctx->st, &it, res.reason, res.evidence, im->ctx->now, err);
-		sync_count_skip(&im->batch, res.reason);
-		free(key);
-	}
-	match_result_release(&res);
 	free(ref);
 	return rc;
 }

@@ -65,6 +65,14 @@ int sync_log_mail(struct sync_ctx *ctx, const struct match_opts *o, const struct
 		  const char *header, size_t hlen, const char *body, size_t blen,
 		  int64_t internaldate, struct sync_counts *c, struct err *err);
 
+struct ics_occurrence;
+
+/* Matches and stores one calendar occurrence found at `item` (its
+ * item_ref set by the caller); counts go to *c. */
+int sync_log_meeting(struct sync_ctx *ctx, const struct match_opts *o,
+		     const struct store_item *item, const struct ics_occurrence *ev,
+		     struct sync_counts *c, struct err *err);
+
 /* Syncs one IMAP account. Returns 0, or -1 with err set (the account
  * failed; what was committed before stays). Counts are added to *c. */
 int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,

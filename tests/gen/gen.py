@@ -4,7 +4,7 @@
 usage:
   gen.py --out DIR [--seed N] [--reps 3] [--companies 40]
          [--contacts-per-company 3] [--threads 200] [--months 6]
-         [--now 2026-11-01T12:00:00Z] [--ignore PATTERNS] [--log-internal]
+         [--now 2026-11-01T12:00:00Z] [--ignore PATTERNS] [--log-internal] [--bcc]
   gen.py --out DIR --bulk N [--bulk-folders K] [--seed N] ...
   gen.py --out DIR --calendars [--cal-meetings 40] [--cal-past 365 --cal-future 90] ...
   gen.py --out DIR --cal-bulk N [--cal-calendars K] [--seed N] ...
@@ -14,22 +14,57 @@ Writes into DIR (the parts it owns are replaced; nothing else is touched):
   crm/users.csv companies.csv contacts.csv stages.csv deals.csv
       the CRM, in the CSV columns of SPEC section 2 (team domain
       lumen.example, companies under .example, one freemail contact)
+  crm/deals-later.csv
+      (not with --bulk) one more open deal, D-Q1, for a company and contact
+      that have none in deals.csv: a test imports it after the first sync
   mail/USER/FOLDER/NNNNNNNN.eml
-      each rep's mailbox (INBOX, Sent): one file per message copy, numbered
-      in date order per folder (a fresh Dovecot gives UID N to file N), mtime
-      = the Date header. tests/gen/load_maildir.sh loads them into Dovecot.
+      each rep's mailbox (INBOX, Sent; the first rep also Personal, a
+      private folder): one file per message copy, numbered in date order
+      per folder (a fresh Dovecot gives UID N to file N), mtime = the Date
+      header. tests/gen/load_maildir.sh loads them into Dovecot.
+  mail-later/USER/FOLDER/NNNNNNNN.eml
+      (not with --bulk) mail delivered after the first sync: numbered after
+      the folder's files in mail/ (the UID it gets when it arrives next);
+      load_maildir.sh loads them too
   expect.jsonl
-      one object per distinct message: what docs/matching.md says crmsync
-      must make of it (see EXPECT below)
+      one object per distinct message in mail/ outside the private folder:
+      what docs/matching.md says crmsync must make of it after syncing
+      mail/ (see EXPECT below)
+  expect-link.jsonl
+      (not with --bulk) the same for every message of mail/ and mail-later/
+      after `crmsync link A D` (summary "link": the activity A, the deal D)
+      and a sync of the later mail
+  expect-later.jsonl
+      (not with --bulk) the same after that and `crmsync import deals
+      crm/deals-later.csv` and `crmsync rematch`
   expect-summary.json
-      counts per outcome and reason, per mailbox, and the matching settings
-      the expectations assume (write them into the crmsync config)
+      counts per outcome and reason, per mailbox (mail/ outside the private
+      folder), the matching settings the expectations assume ("assumes":
+      write them into the crmsync config), and for the deal scenarios (not
+      with --bulk): "settings" (bcc_address, folders, private_folders of
+      tests/integration/deals.sh), "private" (the private folder's
+      source_keys and mailboxes: never read), "mail_later" (its files and
+      mailboxes), "link" (activity, deal, candidates, thread, later: the
+      later mail's source_keys), "deals_later" (deal, thread, changed: how
+      many activities a rematch changes), "bcc_copy" (source_key, deal,
+      created: the contact it makes), "autocreate" (source_key of a rep's
+      mail to role_address and to address, an unknown person at a
+      company), "purge" (a contact address; source_keys of its activities
+      where it is the only external participant ("alone") and where others
+      are too ("with_others"); their subjects occur nowhere else) and
+      "contact" (a contact address with activities)
 
 The expectations assume: [team] domains = the users' domain, log_internal =
 no (--log-internal: yes), [match] plus_addressing = yes, freemail = default,
-ignore = --ignore (default none), autocreate_contacts = no, capture = full.
-Without --ignore no message is "ignored" (the relay@crm-relay.example mail
-is "unmatched"); with --ignore '*@crm-relay.example' every reason occurs.
+ignore = --ignore (default none), autocreate_contacts = no, capture = full,
+bcc_address unset (--bcc: log@crm-log.example); accounts read INBOX and
+Sent (Personal is private or not read). Without --ignore no message is
+"ignored" (the relay@crm-relay.example mail is "unmatched"); with --ignore
+'*@crm-relay.example' every reason occurs. The bcc copy (kind bcc-copy:
+Bcc log+D-H2@crm-log.example) is, without --bcc, an ordinary message whose
+unknown recipient links its company by the domain rule (ambiguous between
+that company's two open deals); with --bcc the CRM's address is no
+participant, the recipient becomes a contact and D-H2 is linked by tag.
 
 EXPECT fields: message_id (normalised "<left@right>" or null), source_key
 (the Message-ID, or matching.md's sha256 key), subject (decoded), mailboxes
@@ -39,9 +74,19 @@ internal | automated | role-sender | ignored | unmatched | invitation),
 direction (inbound | outbound | internal | null when skipped), owners,
 thread_key (null for the message without a Message-ID), occurred_at (RFC
 3339 UTC), contacts (linked contact keys), companies (linked company
-domains), links ([{type, key, rule}], rules address/domain only; deal links
-are not predicted), participants (distinct addresses after dropping ignored
-ones), kind (what the generator meant to exercise).
+domains), links ([{type, key, rule}]: contact and company links by rule
+address or domain, then at most one deal link, {type: "deal", key: the
+deal's id, rule: thread | tag | deal-contact | deal-company | manual},
+decided per thread as docs/matching.md "Deals" says; won and lost deals
+never), ambiguous (the sorted candidate deal keys when the deal is
+ambiguous, else []), deal_tag (the [deal:KEY] of the subject, else the
+bcc copy's +KEY, else null; null when skipped), created_contacts (contact
+keys the message creates: a bcc copy's unknown people), participants
+(distinct addresses after dropping ignored ones and the CRM's address),
+kind (what the generator meant to exercise; the deal cases: deal-contact,
+deal-ambiguous, deal-ambiguous-contacts, deal-closed-only, deal-tag-closed,
+deal-company, deal-tag, deal-tag-reply, bcc-copy, deal-later, deal-link,
+deal-link-later (only in expect-link/-later), role-and-unknown).
 
 Calendars (only with --calendars or --cal-bulk; without them nothing below
 is written, and an earlier run's is removed. The mail and CRM output is the
@@ -106,11 +151,15 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import time
 
 TEAM_DOMAIN = "lumen.example"
+BCC_ADDRESS = "log@crm-log.example"  # the CRM's own address of the deal scenarios
+PRIVATE_FOLDER = "Personal"
+DEAL_TAG = re.compile(r"\[deal:([^\]]*)\]", re.I)
 FREEMAIL = [
     "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
     "yahoo.com", "ymail.com", "aol.com", "icloud.com", "me.com", "mac.com", "gmx.de",
@@ -151,6 +200,15 @@ def is_role(key):
     return (local in ROLE_EXACT or any(x in local for x in ROLE_INFIX)
             or local.startswith(ROLE_PREFIX)
             or any(len(local) > len(s) and local.endswith(s) for s in ROLE_SUFFIX))
+
+
+def subject_tag(subject):
+    """The deal KEY of the first [deal:KEY] in a subject (docs/matching.md), or None."""
+    for x in DEAL_TAG.finditer(subject or ""):
+        if x.group(1).strip():
+            return x.group(1).strip()
+        break
+    return None
 
 
 def domain_chain(domain):
@@ -353,7 +411,10 @@ class World:
         self.msgs = []  # in generation order
         self.idn = 0
         self.ignore = [p.strip().lower() for p in (a.ignore or "").split(",") if p.strip()]
+        self.bcc = BCC_ADDRESS if getattr(a, "bcc", False) else None
         self._match_cache = {}
+        self.deals_later = []  # crm/deals-later.csv (make_deal_specials)
+        self.scenarios = None  # what the deal scenarios need from a test (summary)
 
     # -- CRM ------------------------------------------------------------------
     def make_crm(self):
@@ -496,6 +557,8 @@ class World:
                 "contacts", "lead_source", "created_at", "closed_at", "expected_close",
                 "stage_changed_at"]
         w("deals.csv", keys, [[dl[k] for k in keys] for dl in self.deals])
+        if self.deals_later:
+            w("deals-later.csv", keys, [[dl[k] for k in keys] for dl in self.deals_later])
 
     # -- messages --------------------------------------------------------------
     def new_id(self, host, mixed=False):
@@ -513,8 +576,10 @@ class World:
 
     def msg(self, kind, frm, to, when, subject, cc=(), bcc=(), mid=True, host=None,
             in_reply_to=None, references=None, headers=(), body="plain", subj_style=None,
-            name_style=None, text=None, mailboxes=None):
-        """Records one message. mailboxes: explicit [(user, folder)], else derived."""
+            name_style=None, text=None, mailboxes=None, later=False, private=False):
+        """Records one message. mailboxes: explicit [(user, folder)], else derived.
+        later: delivered after the first sync (mail-later/); private: in a
+        private folder (never read, not in expect.jsonl)."""
         if mid is True:
             dom = frm[1].rpartition("@")[2]
             mid = self.new_id(host or ("mail." + dom))
@@ -523,7 +588,7 @@ class World:
              "message_id": mid or None, "in_reply_to": in_reply_to,
              "references": list(references or []), "headers": list(headers), "body": body,
              "subj_style": subj_style, "name_style": name_style, "text": text,
-             "mailboxes": mailboxes}
+             "mailboxes": mailboxes, "later": later, "private": private}
         self.msgs.append(m)
         return m
 
@@ -552,7 +617,7 @@ class World:
 
     def make_threads(self):
         r = self.rng
-        cos = [c for c in self.companies if c["contacts"]]
+        cos = [c for c in self.companies if c["contacts"] and not c.get("special")]
         for _ in range(self.a.threads):
             rep = r.choice(self.reps)
             co = r.choice(cos)
@@ -604,7 +669,7 @@ class World:
         a0 = reps[0]
         a1 = reps[1 % len(reps)]
         a2 = reps[2 % len(reps)]
-        cos = [c for c in self.companies if c["contacts"]]
+        cos = [c for c in self.companies if c["contacts"] and not c.get("special")]
         co = cos[0]
         c0 = co["contacts"][0]
         c1 = co["contacts"][1 % len(co["contacts"])]
@@ -732,6 +797,226 @@ class World:
         M("body-alternative", self.contact_addr(c2), [self.rep_addr(a0)], W(),
           "Multipart alternative body", body="alt", text="Plain part.\n\nSecond paragraph.")
 
+    def make_deal_specials(self):
+        """One of each deal case docs/matching.md ("Deals", "bcc_address",
+        "autocreate_contacts") distinguishes, plus a private folder, in
+        companies of their own (random threads and meetings never use them):
+        deal-contact, two open deals (ambiguous), only won/lost deals, a
+        won deal's tag, deal-company by the domain rule, a [deal:KEY] tag and
+        a reply that follows it (thread), a bcc copy to BCC_ADDRESS +KEY, a
+        thread older than its deal (crm/deals-later.csv), an ambiguous thread
+        settled by `crmsync link` whose last reply arrives later
+        (mail-later/), mail in PRIVATE_FOLDER, and a rep writing to a role
+        address and an unknown person. Uses a random stream of its own."""
+        r = random.Random("crmsync-deals:%d" % self.a.seed)
+        reps = self.reps
+        a0, a1, a2 = reps[0], reps[1 % len(reps)], reps[2 % len(reps)]
+        now = self.now
+        day = 86400
+
+        def company(word, name):
+            co = {"domain": word + ".example", "name": name, "domains": [], "contacts": [],
+                  "special": True}
+            self.companies.append(co)
+            self.company_by_domain[co["domain"]] = co
+            return co
+
+        def contact(co, first, last):
+            c = {"email": "%s.%s@%s" % (first.lower(), last.lower(), co["domain"]),
+                 "name": "%s %s" % (first, last), "company": co["domain"],
+                 "lead_source": r.choice(LEAD_SOURCES),
+                 "created_at": self.day(self.start - r.randint(30, 200) * day), "emails": [],
+                 "first": first, "special": True}
+            co["contacts"].append(c)
+            self.contacts.append(c)
+            self.contact_by_key[canon(c["email"])] = c
+            return c
+
+        def deal(key, co, status, cts, product, to=None):
+            created = self.start - r.randint(10, 90) * day
+            closed = self.start + r.randint(5, 60) * day if status != "open" else None
+            stage = "closed" if status != "open" else r.choice(["qualified", "demo", "proposal"])
+            (self.deals if to is None else to).append({
+                "id": key, "name": "%s %s" % (co["name"].split()[0], product), "stage": stage,
+                "status": status, "company": co["domain"], "owner": r.choice(reps)["email"],
+                "value": "%d.00" % (r.randint(4, 80) * 500), "currency": "EUR",
+                "contacts": ";".join(c["email"] for c in cts),
+                "lead_source": r.choice(LEAD_SOURCES), "created_at": self.day(created),
+                "closed_at": self.day(closed) if closed else "",
+                "expected_close": "" if closed else self.day(now + r.randint(20, 120) * day),
+                "stage_changed_at": self.day(closed or created + 7 * day)})
+
+        keystone = company("keystone", "Keystone Freight")
+        olivia = contact(keystone, "Olivia", "Brandt")
+        henrik = contact(keystone, "Henrik", "Dahl")
+        meridian = company("meridian", "Meridian Textiles")
+        greta = contact(meridian, "Greta", "Lund")
+        lattice = company("lattice", "Lattice Biotech")
+        ines = contact(lattice, "Ines", "Varga")
+        harbor = company("harbor", "Harbor Analytics")
+        tom = contact(harbor, "Tom", "Weller")
+        quarry = company("quarry", "Quarry Works")
+        paula = contact(quarry, "Paula", "Ortiz")
+        orbital = company("orbital", "Orbital Systems")
+        marek = contact(orbital, "Marek", "Novak")
+        deal("D-K1", keystone, "open", [olivia], "tracking pilot")
+        deal("D-K2", keystone, "open", [henrik], "EU rollout")
+        deal("D-K3", keystone, "open", [henrik], "US rollout")
+        deal("D-M1", meridian, "won", [greta], "dashboards")
+        deal("D-M2", meridian, "lost", [greta], "renewal")
+        deal("D-L0", lattice, "won", [ines], "pilot")
+        deal("D-L1", lattice, "open", [ines], "expansion")
+        deal("D-H1", harbor, "open", [tom], "forecasting")
+        deal("D-H2", harbor, "open", [], "data platform")
+        deal("D-Q0", quarry, "lost", [paula], "telemetry")
+        deal("D-O1", orbital, "open", [marek], "ground station analytics")
+        deal("D-O2", orbital, "open", [marek], "fleet telemetry")
+        deal("D-Q1", quarry, "open", [paula], "expansion", to=self.deals_later)
+
+        M = self.msg
+        P = self.contact_addr
+        R = self.rep_addr
+
+        def t(days_ago, hour=10):
+            return (now - days_ago * day) // day * day + hour * 3600 + r.randint(0, 3599)
+
+        def body(to, me):
+            return self.body_text(to or "there", me, r.choice(PRODUCTS))
+
+        def reply(kind, frm, to, when, root, parent, subject, **kw):
+            return M(kind, frm, to, when, subject, in_reply_to=parent["message_id"],
+                     references=[root["message_id"]] + ([parent["message_id"]]
+                                                        if parent is not root else []),
+                     text=body(to[0][0], frm[0]), **kw)
+
+        # a. one open deal: deal-contact
+        M("deal-contact", P(olivia), [R(a0)], t(50), "Keystone pallet tracking pilot",
+          text=body(a0["name"], olivia["name"]))
+        # b. two open deals: ambiguous
+        amb = M("deal-ambiguous", P(henrik), [R(a1)], t(48), "Keystone: two rollouts, one budget",
+                text=body(a1["name"], henrik["name"]))
+        # contacts on three open deals together: ambiguous
+        pair = M("deal-ambiguous-contacts", P(olivia), [R(a0)], t(46),
+                 "Keystone steering committee dates", cc=[P(henrik)],
+                 text=body(a0["name"], olivia["name"]))
+        # c. only won and lost deals: no deal; a won deal's tag does nothing
+        M("deal-closed-only", P(greta), [R(a2)], t(44), "Meridian thank-you after go-live",
+          text=body(a2["name"], greta["name"]))
+        M("deal-tag-closed", R(a2), [P(greta)], t(43), "[deal:D-M1] Meridian post-project survey",
+          text=body(greta["name"], a2["name"]))
+        # d. an unknown person at a company with one open deal: deal-company
+        M("deal-company", ("Victor Hale", "victor.hale@" + lattice["domain"]), [R(a0)], t(42),
+          "Lattice trial licence request", text=body(a0["name"], "Victor"))
+        # e. a tag on mail of a contact on two open deals; the reply follows the thread
+        root = M("deal-tag", P(henrik), [R(a0)], t(40), "[deal:D-K3] Keystone revised freight terms",
+                 text=body(a0["name"], henrik["name"]))
+        tagged = [root, reply("deal-tag-reply", R(a0), [P(henrik)], t(39), root, root,
+                              "Re: Keystone revised freight terms")]
+        # f. a bcc copy to the CRM's address with a deal tag; its unknown person
+        nadia = ("Nadia Petrov", "nadia.petrov@" + harbor["domain"])
+        bcc = M("bcc-copy", R(a0), [nadia], t(38), "Harbor Analytics proposal and next steps",
+                bcc=[("Lumen CRM", "log+D-H2@" + BCC_ADDRESS.rpartition("@")[2])],
+                text=body(nadia[0], a0["name"]))
+        # g. a thread older than its deal (crm/deals-later.csv adds D-Q1)
+        g1 = M("deal-later", P(paula), [R(a1)], t(36), "Quarry Works expansion questions",
+               text=body(a1["name"], paula["name"]))
+        g2 = reply("deal-later", R(a1), [P(paula)], t(35), g1, g1,
+                   "Re: Quarry Works expansion questions")
+        g3 = reply("deal-later", P(paula), [R(a1)], t(33), g1, g2,
+                   "Re: Quarry Works expansion questions")
+        # h. an ambiguous thread settled by `crmsync link`; its last reply comes later
+        h1 = M("deal-link", P(marek), [R(a1)], t(30), "Orbital Systems: which project first?",
+               text=body(a1["name"], marek["name"]))
+        h2 = reply("deal-link", R(a1), [P(marek)], t(29), h1, h1,
+                   "Re: Orbital Systems: which project first?")
+        h3 = reply("deal-link-later", P(marek), [R(a1)], t(2), h1, h2,
+                   "Re: Orbital Systems: which project first?", later=True,
+                   mailboxes=[(a1["email"], "INBOX")])
+        # i. a private folder: never read
+        p1 = M("private", P(olivia), [R(a0)], t(26), "Birthday dinner on Saturday, just us",
+               mailboxes=[(a0["email"], PRIVATE_FOLDER)], private=True,
+               text=body(a0["name"], olivia["name"]))
+        p2 = reply("private", R(a0), [P(olivia)], t(25), p1, p1,
+                   "Re: Birthday dinner on Saturday, just us",
+                   mailboxes=[(a0["email"], PRIVATE_FOLDER)], private=True)
+        # j. a role address and an unknown person at one company, written to by a rep
+        felix = ("Felix Brandt", "felix.brandt@" + lattice["domain"])
+        role = ("Lattice Info", "info@" + lattice["domain"])
+        j = M("role-and-unknown", R(a2), [role, felix], t(22),
+              "Lattice onboarding: who should get access?", text=body("Felix", a2["name"]))
+        self.scenarios = {
+            "msgs": {"bcc": bcc, "later_thread": [g1, g2, g3], "link": [h1, h2, h3],
+                     "private": [p1, p2], "role": j, "purge_alone": [amb] + tagged,
+                     "purge_shared": [pair]},
+            "contact": canon(olivia["email"]), "purge": canon(henrik["email"]),
+            "created": canon(nadia[1]), "autocreate": canon(felix[1]),
+            "role_address": canon(role[1]), "later_deal": "D-Q1", "bcc_deal": "D-H2",
+        }
+
+    # -- deals (docs/matching.md "Deals") ------------------------------------------
+    def deal_index(self, deals):
+        """(open deal keys per contact key, per company domain; status per key)."""
+        by_contact, by_company, status = {}, {}, {}
+        for d in deals:
+            status[d["id"]] = d["status"]
+            if d["status"] != "open":
+                continue
+            for e in d["contacts"].split(";"):
+                if e.strip():
+                    c = self.contact_by_key.get(canon(e))
+                    ck = canon(c["email"]) if c else canon(e)
+                    by_contact.setdefault(ck, set()).add(d["id"])
+            co = self.company_by_domain.get(d["company"])
+            if co is not None:
+                by_company.setdefault(co["domain"], set()).add(d["id"])
+        return by_contact, by_company, status
+
+    @staticmethod
+    def own_deal(idx, contacts, companies, tag):
+        """Rules tag, deal-contact and deal-company for one activity:
+        (deal key or None, rule, sorted candidates when ambiguous)."""
+        by_contact, by_company, status = idx
+        if tag is not None and status.get(tag) == "open":
+            return tag, "tag", ()
+        s, rule = set(), "deal-contact"
+        for ck in contacts:
+            s.update(by_contact.get(ck, ()))
+        if not s:
+            rule = "deal-company"
+            for co in companies:
+                s.update(by_company.get(co, ()))
+        if len(s) == 1:
+            return next(iter(s)), rule, ()
+        return None, None, tuple(sorted(s))
+
+    def decide_deals(self, exps, idx, manual=None):
+        """Sets the deal link and the candidates of every logged expectation:
+        each thread (same thread_key) in order of (occurred_at, source_key);
+        manual: {source_key: deal} linked by a person."""
+        manual = manual or {}
+        status = idx[2]
+        threads = {}
+        for e in exps:
+            if e["outcome"] == "logged":
+                threads.setdefault(e["thread_key"] or "\0" + e["source_key"], []).append(e)
+        for th in threads.values():
+            th.sort(key=lambda e: (e["occurred_at"], e["source_key"]))
+            current = None  # the open deal of the latest earlier activity that has one
+            for e in th:
+                if e["source_key"] in manual:
+                    deal, rule, cands = manual[e["source_key"]], "manual", ()
+                elif current is not None:
+                    deal, rule, cands = current, "thread", ()
+                else:
+                    deal, rule, cands = self.own_deal(idx, e["contacts"], e["companies"],
+                                                      e["deal_tag"])
+                e["links"] = [x for x in e["links"] if x["type"] != "deal"]
+                if deal is not None:
+                    e["links"].append({"type": "deal", "key": deal, "rule": rule})
+                    if status.get(deal) == "open":
+                        current = deal
+                e["ambiguous"] = list(cands)
+
     # -- bulk mode ---------------------------------------------------------------
     def write_bulk(self, out):
         """--bulk N: N messages of the first rep over K folders, written straight
@@ -753,9 +1038,11 @@ class World:
         rep_hdr = fmt_addr(rep["name"], rep["email"])
         news = ("SaaS Weekly", "digest@saasweekly.example")
         news_hdrs = [("List-Id", "<weekly.saasweekly.example>"), ("Precedence", "bulk")]
-        frag_cache = {}
+        frag_cache, deal_cache = {}, {}
         counts = {}
         prev = {}
+        idx = self.deal_index(self.deals)
+        thread_deal = {}  # thread root -> the open deal of its first activity that has one
         enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         boxes = {f: 0 for f in folders}
         with open(os.path.join(out, "expect.jsonl"), "w", encoding="utf-8") as ex:
@@ -793,15 +1080,34 @@ class World:
                 if frag is None:
                     m = {"from": frm, "to": [to] if to else [(rep["name"], rep["email"])],
                          "cc": [], "bcc": [], "headers": list(headers), "body": "plain"}
-                    reason, direction, links, contacts, companies, nparts = self.match(m)
+                    reason, direction, links, contacts, companies, nparts = self.match(m)[:6]
+                    if reason is not None:
+                        links, contacts, companies = [], [], []
                     frag = frag_cache[fk] = (reason, enc({
                         "outcome": "logged" if reason is None else "skipped", "reason": reason,
                         "direction": direction if reason is None else None,
                         "owners": [rep["email"]]})[1:-1], enc({
-                        "contacts": contacts if reason is None else [],
-                        "companies": companies if reason is None else [],
-                        "links": links if reason is None else [], "participants": nparts,
-                        "kind": kind})[1:-1])
+                        "contacts": contacts, "companies": companies})[1:-1], links,
+                        enc({"participants": nparts, "kind": kind})[1:-1],
+                        self.own_deal(idx, contacts, companies, None) if reason is None
+                        else (None, None, ()))
+                # the deal (docs/matching.md "Deals"): dates rise with i, so a
+                # thread's earlier activities are already decided
+                root = refs[0] if refs else mid
+                deal = frag[5]
+                if frag[0] is None:
+                    if root in thread_deal:
+                        deal = (thread_deal[root], "thread", ())
+                    elif deal[0] is not None:
+                        thread_deal[root] = deal[0]
+                dk = (fk, deal)
+                tail = deal_cache.get(dk)
+                if tail is None:
+                    links = frag[3] + ([{"type": "deal", "key": deal[0], "rule": deal[1]}]
+                                       if deal[0] is not None else [])
+                    tail = deal_cache[dk] = "%s,%s,%s" % (frag[2], enc({
+                        "links": links, "ambiguous": list(deal[2]), "deal_tag": None,
+                        "created_contacts": []})[1:-1], frag[4])
                 hdr = ["From: " + fmt_addr(frm[0], frm[1]) if kind != "bulk-unmatched" and
                        kind != "bulk-domain" else "From: %s <%s>" % frm,
                        "To: " + (fmt_addr(to[0], to[1]) if to else rep_hdr),
@@ -824,7 +1130,7 @@ class World:
                 ex.write('{"message_id":"%s","source_key":"%s","subject":"%s","mailboxes":[["%s","%s"]],'
                          '"uids":[%d],%s,"thread_key":"%s","occurred_at":"%s",%s}\n' % (
                              mid, mid, subject, rep["email"], f, uid, frag[1],
-                             refs[0] if refs else mid, rfc3339(when), frag[2]))
+                             refs[0] if refs else mid, rfc3339(when), tail))
                 key = frag[0] or "logged"
                 counts[key] = counts.get(key, 0) + 1
         for f in folders:
@@ -867,7 +1173,7 @@ class World:
         v = self._match_cache.get(k)
         if v is None:
             v = self._match_cache[k] = self.match(m)
-        reason, direction, links, contacts, companies, nparts = v
+        reason, direction, links, contacts, companies, nparts, bcc_tag, created = v
         mid = norm_msgid(m["message_id"])
         from_key = canon(m["from"][1])
         if mid:
@@ -883,6 +1189,7 @@ class World:
         else:
             thread = mid
         logged = reason is None
+        tag = subject_tag(m["subject"]) or bcc_tag
         return {
             "message_id": mid, "source_key": source_key, "subject": m["subject"],
             "mailboxes": [list(b) for b in m["boxes"]], "uids": m["uids"],
@@ -891,15 +1198,35 @@ class World:
             "owners": sorted(set(u for u, _ in m["boxes"])),
             "thread_key": thread, "occurred_at": rfc3339(m["date"]),
             "contacts": contacts if logged else [], "companies": companies if logged else [],
-            "links": links if logged else [], "participants": nparts, "kind": m["kind"],
+            "links": list(links) if logged else [], "ambiguous": [],
+            "deal_tag": tag if logged else None,
+            "created_contacts": list(created) if logged else [],
+            "participants": nparts, "kind": m["kind"],
         }
 
+    def is_bcc_address(self, addr):
+        """The CRM's own address, with or without a +tag (case-insensitive)."""
+        if not self.bcc:
+            return False
+        local, _, dom = addr.strip().lower().rpartition("@")
+        blocal, _, bdom = self.bcc.rpartition("@")
+        return dom == bdom and (local == blocal or local.startswith(blocal + "+"))
+
     def match(self, m):
-        """The outcome part of expect(): depends on addresses and headers only."""
+        """The outcome part of expect(): depends on addresses and headers only.
+        Returns (reason, direction, links, contacts, companies, participants,
+        bcc tag or None, created contact keys)."""
         parts, seen = [], set()
+        bcc_copy, bcc_tag = False, None
         for role, lst in (("from", [m["from"]]), ("to", m["to"]), ("cc", m["cc"]),
                           ("bcc", m["bcc"])):
             for _, addr in lst:
+                if self.bcc and self.is_bcc_address(addr):
+                    local = addr.strip().rpartition("@")[0]
+                    if not bcc_copy and "+" in local:
+                        bcc_tag = local.split("+", 1)[1].strip() or None
+                    bcc_copy = True
+                    continue
                 k = canon(addr)
                 if k not in seen:
                     seen.add(k)
@@ -923,7 +1250,7 @@ class World:
                 direction = "internal"
             else:
                 reason = "internal"
-        links, contacts, companies = [], [], []
+        links, contacts, companies, created = [], [], [], []
         if reason is None and direction is None:
             kept = [k for k in externals
                     if not any(fnmatch.fnmatchcase(k, p) for p in self.ignore)]
@@ -934,6 +1261,15 @@ class World:
             else:
                 for k in kept:
                     c = self.contact_by_key.get(k)
+                    dom = k.rpartition("@")[2]
+                    free = any(d in FREEMAIL for d in domain_chain(dom))
+                    co = None if free else next((self.company_by_domain[d] for d in
+                                                 domain_chain(dom)
+                                                 if d in self.company_by_domain), None)
+                    if c is None and bcc_copy and not is_role(k) and k not in created:
+                        # a bcc copy makes its unknown people contacts (matching.md)
+                        created.append(k)
+                        c = {"email": k, "company": co["domain"] if co else ""}
                     if c is not None:
                         ck = canon(c["email"])
                         if ck not in contacts:
@@ -944,11 +1280,6 @@ class World:
                             links.append({"type": "company", "key": c["company"],
                                           "rule": "address"})
                         continue
-                    dom = k.rpartition("@")[2]
-                    if any(d in FREEMAIL for d in domain_chain(dom)):
-                        continue
-                    co = next((self.company_by_domain[d] for d in domain_chain(dom)
-                               if d in self.company_by_domain), None)
                     if co is not None and co["domain"] not in companies:
                         companies.append(co["domain"])
                         links.append({"type": "company", "key": co["domain"], "rule": "domain"})
@@ -956,7 +1287,8 @@ class World:
                     reason = "unmatched"
                 else:
                     direction = "outbound" if self.is_internal(from_key) else "inbound"
-        return reason, direction, links, contacts, companies, len(parts)
+        return (reason, direction, links, contacts, companies, len(parts), bcc_tag,
+                created)
 
     def render(self, m):
         """The message as bytes (LF line ends, as in a Maildir)."""
@@ -1066,13 +1398,15 @@ class World:
 
     def write_mail(self, out):
         mail = os.path.join(out, "mail")
-        # copies per mailbox, in date order (then generation order)
+        # copies per mailbox, in date order (then generation order); messages
+        # delivered later (mail-later/) get the UIDs after those
         boxes = {}
         for i, m in enumerate(self.msgs):
             m["boxes"] = self.place(m)
             m["uids"] = []
-            for b in m["boxes"]:
-                boxes.setdefault(b, []).append(i)
+            if not m["later"]:
+                for b in m["boxes"]:
+                    boxes.setdefault(b, []).append(i)
         created = set()
         for b in sorted(boxes):
             idx = sorted(boxes[b], key=lambda i: (self.msgs[i]["date"], i))
@@ -1081,41 +1415,122 @@ class World:
             created.add(d)
             for uid, i in enumerate(idx, 1):
                 self.msgs[i]["uids"].append((b, uid))
+        later, later_dirs = {}, set()
+        for m in self.msgs:
+            if m["later"]:
+                for b in m["boxes"]:
+                    later[b] = later.get(b, len(boxes.get(b, ()))) + 1
+                    m["uids"].append((b, later[b]))
+                    d = os.path.join(out, "mail-later", b[0], b[1])
+                    os.makedirs(d, exist_ok=True)
+                    later_dirs.add(d)
         # render each message once (deterministic order), write every copy
         for m in self.msgs:
             data = self.render(m)
             uids = dict(m["uids"])
             m["uids"] = [uids[b] for b in m["boxes"]]
+            top = os.path.join(out, "mail-later") if m["later"] else mail
             for b, uid in zip(m["boxes"], m["uids"]):
-                fd = os.open("%s/%s/%s/%08d.eml" % (mail, b[0], b[1], uid),
+                fd = os.open("%s/%s/%s/%08d.eml" % (top, b[0], b[1], uid),
                              os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
                 try:
                     os.write(fd, data)
                     os.utime(fd, (m["date"], m["date"]))
                 finally:
                     os.close(fd)
-        self.boxes = {b: len(v) for b, v in boxes.items()}
-        for d in sorted(created, key=len, reverse=True):
+        private = set(b for m in self.msgs if m["private"] for b in m["boxes"])
+        self.boxes = {b: len(v) for b, v in boxes.items() if b not in private}
+        self.private_boxes = {b: len(v) for b, v in boxes.items() if b in private}
+        self.later_boxes = later
+        for d in sorted(created | later_dirs, key=len, reverse=True):
             os.utime(d, (self.now, self.now))
         for u in sorted(set(b[0] for b in boxes)):
             os.utime(os.path.join(mail, u), (self.now, self.now))
+        for u in sorted(set(b[0] for b in later)):
+            os.utime(os.path.join(out, "mail-later", u), (self.now, self.now))
+        if later:
+            os.utime(os.path.join(out, "mail-later"), (self.now, self.now))
+
+    @staticmethod
+    def write_jsonl(path, exps):
+        with open(path, "w", encoding="utf-8") as f:
+            for e in exps:
+                f.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     def write_expect(self, out):
         counts, total = {}, {"messages": 0, "activities": 0, "copies": 0}
-        with open(os.path.join(out, "expect.jsonl"), "w", encoding="utf-8") as f:
-            for m in self.msgs:
-                e = self.expect(m)
-                f.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
-                key = e["outcome"] if e["outcome"] == "logged" else "skipped:" + e["reason"]
-                counts[key] = counts.get(key, 0) + 1
-                total["messages"] += 1
-                total["copies"] += len(e["mailboxes"])
-                total["activities"] += e["outcome"] == "logged"
+        exps = [(m, self.expect(m)) for m in self.msgs if not m["private"]]
+        now = [e for m, e in exps if not m["later"]]
+        idx = self.deal_index(self.deals)
+        self.decide_deals(now, idx)
+        self.write_jsonl(os.path.join(out, "expect.jsonl"), now)
+        for e in now:
+            key = e["outcome"] if e["outcome"] == "logged" else "skipped:" + e["reason"]
+            counts[key] = counts.get(key, 0) + 1
+            total["messages"] += 1
+            total["copies"] += len(e["mailboxes"])
+            total["activities"] += e["outcome"] == "logged"
+        extra = None
+        if self.scenarios is not None:
+            extra = self.scenario_summary(out, exps, idx)
         reasons = {k.split(":", 1)[1]: v for k, v in counts.items() if ":" in k}
         return self.write_summary(out, total["messages"], total["copies"],
-                                  counts.get("logged", 0), reasons)
+                                  counts.get("logged", 0), reasons, extra)
 
-    def write_summary(self, out, messages, copies, logged, reasons):
+    def scenario_summary(self, out, exps, idx):
+        """expect-link.jsonl, expect-later.jsonl and what a test needs to know."""
+        sc = self.scenarios
+        by_msg = {id(m): e for m, e in exps}
+
+        def sk(m):
+            return by_msg[id(m)]["source_key"] if id(m) in by_msg else self.expect(m)["source_key"]
+
+        root = by_msg[id(sc["msgs"]["link"][0])]
+        if len(root["ambiguous"]) < 2:
+            raise AssertionError("the deal-link thread is not ambiguous")
+        manual = {root["source_key"]: root["ambiguous"][0]}
+        link = [dict(e) for _, e in exps]
+        self.decide_deals(link, idx, manual)
+        self.write_jsonl(os.path.join(out, "expect-link.jsonl"), link)
+        later = [dict(e) for _, e in exps]
+        self.decide_deals(later, self.deal_index(self.deals + self.deals_later), manual)
+        self.write_jsonl(os.path.join(out, "expect-later.jsonl"), later)
+        changed = sum(a["links"] != b["links"] or a["ambiguous"] != b["ambiguous"]
+                      for a, b in zip(link, later))
+        h3 = sc["msgs"]["link"][-1]
+        bcc = by_msg[id(sc["msgs"]["bcc"])]
+        return {
+            "settings": {
+                "bcc_address": BCC_ADDRESS, "folders": ["INBOX", "Sent", PRIVATE_FOLDER],
+                "private_folders": [PRIVATE_FOLDER],
+                "note": "the config of the deal scenarios (tests/integration/deals.sh); "
+                        "expect.jsonl assumes bcc_address only when gen.py ran with --bcc"},
+            "private": {"source_keys": [sk(m) for m in sc["msgs"]["private"]],
+                        "mailboxes": {"%s/%s" % b: n for b, n in
+                                      sorted(self.private_boxes.items())}},
+            "mail_later": {"mailboxes": {"%s/%s" % b: n - self.boxes.get(b, 0)
+                                         for b, n in sorted(self.later_boxes.items())},
+                           "files": ["%s/%s/%08d.eml" % (b[0], b[1], u)
+                                     for m in self.msgs if m["later"]
+                                     for b, u in zip(m["boxes"], m["uids"])]},
+            "link": {"activity": root["source_key"], "deal": manual[root["source_key"]],
+                     "candidates": root["ambiguous"],
+                     "thread": [sk(m) for m in sc["msgs"]["link"]], "later": [sk(h3)],
+                     "expect": "expect-link.jsonl"},
+            "deals_later": {"file": "crm/deals-later.csv", "deal": sc["later_deal"],
+                            "thread": [sk(m) for m in sc["msgs"]["later_thread"]],
+                            "changed": changed, "expect": "expect-later.jsonl"},
+            "bcc_copy": {"source_key": bcc["source_key"], "deal": sc["bcc_deal"],
+                         "created": sc["created"]},
+            "autocreate": {"source_key": sk(sc["msgs"]["role"]), "address": sc["autocreate"],
+                           "role_address": sc["role_address"]},
+            "purge": {"address": sc["purge"],
+                      "alone": [sk(m) for m in sc["msgs"]["purge_alone"]],
+                      "with_others": [sk(m) for m in sc["msgs"]["purge_shared"]]},
+            "contact": sc["contact"],
+        }
+
+    def write_summary(self, out, messages, copies, logged, reasons, extra=None):
         reasons = dict(sorted(reasons.items()))
         summary = {
             "seed": self.a.seed, "now": self.a.now, "months": self.a.months,
@@ -1127,8 +1542,11 @@ class World:
                     "stages": len(STAGES)},
             "assumes": {"team_domains": [TEAM_DOMAIN], "log_internal": bool(self.a.log_internal),
                         "plus_addressing": True, "freemail": "default",
-                        "ignore": self.ignore, "autocreate_contacts": "no"},
+                        "ignore": self.ignore, "autocreate_contacts": "no",
+                        "bcc_address": self.bcc, "capture": "full"},
         }
+        if extra:
+            summary.update(extra)
         with open(os.path.join(out, "expect-summary.json"), "w", encoding="utf-8") as f:
             json.dump(summary, f, indent=1, sort_keys=False, ensure_ascii=False)
             f.write("\n")
@@ -1333,7 +1751,7 @@ class CalWorld:
         w, r = self.w, self.r
         reps = w.reps
         a0, a1, a2 = reps[0], reps[1 % len(reps)], reps[2 % len(reps)]
-        cos = [c for c in w.companies if c["contacts"]]
+        cos = [c for c in w.companies if c["contacts"] and not c.get("special")]
         co, co2 = cos[0], cos[1 % len(cos)]
         c0 = co["contacts"][0]
         c1 = co["contacts"][1 % len(co["contacts"])]
@@ -1783,7 +2201,7 @@ class CalWorld:
         for c in cals:
             os.makedirs(os.path.join(base, c), exist_ok=True)
             dirs.add(os.path.join(base, c))
-        cts = [c for c in w.contacts if c["company"]]
+        cts = [c for c in w.contacts if c["company"] and not c.get("special")]
         colleague = ((w.reps[1]["name"], w.reps[1]["email"]) if len(w.reps) > 1
                      else ("Ops", "ops@" + TEAM_DOMAIN))
         me = (rep["name"], rep["email"])
@@ -1910,6 +2328,8 @@ def main(argv=None):
     p.add_argument("--ignore", default="", help="[match] ignore patterns the expectations assume")
     p.add_argument("--log-internal", action="store_true",
                    help="expect log_internal = yes (internal mail logged)")
+    p.add_argument("--bcc", action="store_true",
+                   help="expect [match] bcc_address = %s (the bcc copy)" % BCC_ADDRESS)
     p.add_argument("--bulk", type=int, default=0, help="N messages for one user instead")
     p.add_argument("--bulk-folders", type=int, default=2)
     p.add_argument("--calendars", action="store_true",
@@ -1936,24 +2356,31 @@ def main(argv=None):
     except ValueError:
         p.error("--now: want YYYY-MM-DDTHH:MM:SSZ")
     t0 = time.monotonic()
-    for sub in ("mail", "crm", "cal"):
+    for sub in ("mail", "mail-later", "crm", "cal"):
         shutil.rmtree(os.path.join(a.out, sub), ignore_errors=True)
-    for name in ("cal-expect.jsonl", "cal-expect-summary.json"):
+    for name in ("cal-expect.jsonl", "cal-expect-summary.json", "expect-link.jsonl",
+                 "expect-later.jsonl"):
         if os.path.exists(os.path.join(a.out, name)):
             os.unlink(os.path.join(a.out, name))
     os.makedirs(a.out, exist_ok=True)
     w = World(a)
     w.make_crm()
-    w.write_crm(a.out)
     if a.bulk:
+        w.write_crm(a.out)
         s = w.write_bulk(a.out)
     else:
         w.make_threads()
         w.make_specials()
+        w.make_deal_specials()
+        w.write_crm(a.out)
         w.write_mail(a.out)
         s = w.write_expect(a.out)
-    for name in ("users", "companies", "contacts", "stages", "deals"):
-        os.utime(os.path.join(a.out, "crm", name + ".csv"), (w.now, w.now))
+    for name in ("users", "companies", "contacts", "stages", "deals", "deals-later"):
+        if os.path.exists(os.path.join(a.out, "crm", name + ".csv")):
+            os.utime(os.path.join(a.out, "crm", name + ".csv"), (w.now, w.now))
+    for name in ("expect-link.jsonl", "expect-later.jsonl"):
+        if os.path.exists(os.path.join(a.out, name)):
+            os.utime(os.path.join(a.out, name), (w.now, w.now))
     cs = None
     if a.calendars or a.cal_bulk:
         t1 = time.monotonic()

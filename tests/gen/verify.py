@@ -6,10 +6,15 @@ usage: verify.py DIR [--all-reasons]
 Re-reads every .eml with Python's own email parser and re-derives, from the
 bytes and the CSV files alone, what expect.jsonl claims: decoded subject,
 Message-ID, Date (and the file's mtime), participants, skip reason,
-direction and links (docs/matching.md). Also checks the summary's counts,
-that every copy exists under its UID and nothing else does, and the CSV
+direction, links and deal links (docs/matching.md, "Deals" included: each
+thread in order of Date and source_key, the subject's [deal:KEY] tag, the
+deals of the linked contacts, then of the linked companies). Also checks
+the summary's counts, that every copy exists under its UID and nothing
+else does (the private folders listed in the summary aside), and the CSV
 headers of SPEC section 2. --all-reasons: every skip reason, both
-directions, a message with two owners and one without a Message-ID occur.
+directions, a message with two owners and one without a Message-ID, and
+every deal rule and an ambiguous one occur. A world generated with --bcc
+(bcc_address) is not modelled here.
 Prints one line per problem; exits 1 on any.
 """
 import csv
@@ -19,6 +24,7 @@ import email.utils
 import fnmatch
 import json
 import os
+import re
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -70,6 +76,15 @@ def main():
     for co in crm["companies"]:
         for d in [co["domain"]] + [x for x in co["domains"].split(";") if x]:
             domains[d] = co["domain"]
+    open_by_contact, open_by_company, deal_status = {}, {}, {}
+    for d in crm["deals"]:
+        deal_status[d["id"]] = d["status"]
+        if d["status"] == "open":
+            for c in d["contacts"].split(";"):
+                if c and canon(c) in contacts:
+                    open_by_contact.setdefault(contacts[canon(c)][0], set()).add(d["id"])
+            if d["company"] in domains:
+                open_by_company.setdefault(domains[d["company"]], set()).add(d["id"])
     stage_ids = {s["id"] for s in crm["stages"]}
     for d in crm["deals"]:
         if d["stage"] not in stage_ids or d["company"] not in domains or \
@@ -93,6 +108,7 @@ def main():
     idset = set(ids)
     seen_files = set()
     reasons, directions, counts = {}, set(), {"logged": 0}
+    threads = {}  # thread key -> [(Date, source_key, contacts, companies, tag, e)]
     for e in expect:
         name = e["message_id"] or e["subject"]
         if e["outcome"] == "logged":
@@ -188,9 +204,11 @@ def main():
         if e["outcome"] == "logged":
             if len(parts) != e["participants"]:
                 bad("%s: %d participants, expect says %d" % (name, len(parts), e["participants"]))
-            got = [tuple(x.values()) for x in e["links"]]
+            got = [tuple(x.values()) for x in e["links"] if x["type"] != "deal"]
             if got != links:
                 bad("%s: links %s, from the bytes %s" % (name, got, links))
+            tag = next((x.strip() for x in re.findall(r"\[deal:([^\]]*)\]", subj, re.I)[:1]
+                        if x.strip()), None)
             want_dir = ("internal" if all(internal(k) for k in parts) else
                         "outbound" if internal(from_key) else "inbound")
             if e["direction"] != want_dir:
@@ -202,7 +220,41 @@ def main():
                 bad("%s: thread_key %s, want %s" % (name, e["thread_key"], tk))
             if e["thread_key"] and e["thread_key"] not in idset:
                 bad("%s: thread root %s was not generated" % (name, e["thread_key"]))
+            threads.setdefault(tk or "\0" + e["source_key"], []).append((
+                int(when), e["source_key"], [k for t, k, _ in links if t == "contact"],
+                [k for t, k, _ in links if t == "company"], tag, e))
+    # deals, thread by thread (docs/matching.md "Deals")
+    deal_rules = set()
+    for th in threads.values():
+        current = None
+        for _, key, cts, cos, tag, e in sorted(th, key=lambda x: x[:2]):
+            cands = ()
+            if current is not None:
+                deal = (current, "thread")
+            elif tag is not None and deal_status.get(tag) == "open":
+                deal = (tag, "tag")
+            else:
+                found = set().union(*[open_by_contact.get(c, set()) for c in cts])
+                rule = "deal-contact"
+                if not found:
+                    found = set().union(*[open_by_company.get(c, set()) for c in cos])
+                    rule = "deal-company"
+                deal = (next(iter(found)), rule) if len(found) == 1 else None
+                cands = tuple(sorted(found)) if len(found) > 1 else ()
+            got = [(x["key"], x["rule"]) for x in e["links"] if x["type"] == "deal"]
+            if got != ([deal] if deal else []) or sorted(e.get("ambiguous", [])) != list(cands):
+                bad("%s: deal %s, ambiguous %s; from the bytes %s, %s" % (
+                    key, got, e.get("ambiguous"), deal, list(cands)))
+            if deal:
+                current = deal[0]
+                deal_rules.add(deal[1])
+            elif cands:
+                deal_rules.add("ambiguous")
+    private = {os.path.join(top, "mail", *b.split("/", 1))
+               for b in (summary.get("private") or {}).get("mailboxes", {})}
     for root, _, files in os.walk(os.path.join(top, "mail")):
+        if root in private:
+            continue
         for fn in files:
             if os.path.join(root, fn) not in seen_files:
                 bad("file %s is in no expectation" % os.path.join(root, fn))
@@ -225,6 +277,9 @@ def main():
         for want in (("contact", "address"), ("company", "address"), ("company", "domain")):
             if want not in rules:
                 bad("no %s link by rule %s" % want)
+        missing = {"thread", "tag", "deal-contact", "deal-company", "ambiguous"} - deal_rules
+        if missing:
+            bad("deal rules never expected: %s" % sorted(missing))
     for p in problems[:30]:
         print("PROBLEM:", p)
     print("verify: %d messages, %d files, %d problems" % (len(expect), len(seen_files),

@@ -112,9 +112,9 @@ VALUES (1, 'email', 'inbound', 1790000000, 'Quote, "anvils" <b>', '<m1@acme.exam
 INSERT INTO activity_owners SELECT 1, id FROM users WHERE email = 'alice@lumen.example';
 INSERT INTO participants (activity_id, address, addr_key, name, role, contact_id)
 SELECT 1, 'Wile@Acme.example', 'wile@acme.example', 'Wile E.', 'from', id FROM contacts WHERE email = 'wile@acme.example';
-INSERT INTO activity_links SELECT 1, 'contact', id, 'address', 1 FROM contacts WHERE email = 'wile@acme.example';
-INSERT INTO activity_links SELECT 1, 'company', id, 'address', 1 FROM companies WHERE domain = 'acme.example';
-INSERT INTO activity_links SELECT 1, 'deal', id, 'deal-contact', 1 FROM deals WHERE key = 'D-1001';
+INSERT INTO activity_links (activity_id, type, target_id, rule, created_at) SELECT 1, 'contact', id, 'address', 1 FROM contacts WHERE email = 'wile@acme.example';
+INSERT INTO activity_links (activity_id, type, target_id, rule, created_at) SELECT 1, 'company', id, 'address', 1 FROM companies WHERE domain = 'acme.example';
+INSERT INTO activity_links (activity_id, type, target_id, rule, created_at) SELECT 1, 'deal', id, 'deal-contact', 1 FROM deals WHERE key = 'D-1001';
 SQL
 crm -d "$DB" activities --format json --contact rr@acme-corp.example
 check "json: other contact filters it out" [ ! -s "$T/out" ]

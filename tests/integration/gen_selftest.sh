@@ -61,8 +61,8 @@ say(kinds["mixed-case-msgid"]["message_id"].endswith(".example>") and kinds["mix
 say(kinds["freemail-contact"]["links"] == [{"type": "contact", "key": "janedoe@gmail.com", "rule": "address"}], "freemail contact: contact link only, gmail key")
 say(kinds["freemail-contact-plus"]["contacts"] == ["janedoe@gmail.com"], "plus tag and dots: same gmail contact")
 say(kinds["unmatched-freemail"]["reason"] == "unmatched", "unknown gmail.com sender unmatched")
-say([l["rule"] for l in kinds["domain-rule"]["links"]] == ["domain"], "unknown address at a company: domain rule")
-say([l["rule"] for l in kinds["domain-rule-subdomain"]["links"]] == ["domain"], "subdomain of a company: domain rule")
+say([l["rule"] for l in kinds["domain-rule"]["links"] if l["type"] != "deal"] == ["domain"], "unknown address at a company: domain rule")
+say([l["rule"] for l in kinds["domain-rule-subdomain"]["links"] if l["type"] != "deal"] == ["domain"], "subdomain of a company: domain rule")
 say(kinds["internal"]["reason"] == "internal" and kinds["internal-alias"]["reason"] == "internal", "internal mail skipped")
 for k in ("newsletter", "list-unsubscribe-only", "precedence-bulk", "list-id-only", "auto-reply", "x-autorespond", "bounce"):
     say(kinds[k]["reason"] == "automated", k + " automated")
@@ -76,7 +76,20 @@ say(kinds["bcc"]["participants"] == 3, "Bcc is a participant")
 threads = [e for e in ex if e["kind"] == "thread"]
 say(any(e["thread_key"] != e["message_id"] for e in threads), "replies carry their thread's root")
 say(all(e["thread_key"] in {x["message_id"] for x in ex} for e in threads), "every thread root was generated")
-say(all(l["rule"] in ("address", "domain") for e in ex for l in e["links"]), "only address/domain links")
+say(all(l["rule"] in (("address", "domain") if l["type"] != "deal" else ("thread", "tag", "deal-contact", "deal-company")) for e in ex for l in e["links"]), "contact/company links by address/domain, deal links by thread/tag/deal-contact/deal-company")
+say(all(sum(l["type"] == "deal" for l in e["links"]) <= 1 and not (e["ambiguous"] and any(l["type"] == "deal" for l in e["links"])) for e in ex), "at most one deal link, none when ambiguous")
+def deal(k):
+    return [(l["key"], l["rule"]) for l in kinds[k]["links"] if l["type"] == "deal"]
+say(deal("deal-contact") == [("D-K1", "deal-contact")], "a contact on one open deal: deal-contact")
+say(deal("deal-ambiguous") == [] and kinds["deal-ambiguous"]["ambiguous"] == ["D-K2", "D-K3"], "a contact on two open deals: ambiguous")
+say(deal("deal-closed-only") == [] == kinds["deal-closed-only"]["ambiguous"] and deal("deal-tag-closed") == [], "won/lost deals: no deal, even by tag")
+say(deal("deal-company") == [("D-L1", "deal-company")], "domain rule, one open deal of the company: deal-company")
+say(deal("deal-tag") == [("D-K3", "tag")] and deal("deal-tag-reply") == [("D-K3", "thread")], "[deal:KEY] tag, its reply follows the thread")
+say(kinds["bcc-copy"]["participants"] == 3 and len(kinds["bcc-copy"]["ambiguous"]) == 2, "bcc copy without --bcc: an ordinary message")
+say(all(e["kind"] not in ("private", "deal-link-later") for e in ex) and len(s["private"]["source_keys"]) == 2, "private and later mail not in expect.jsonl")
+later = {e["source_key"]: e for e in map(json.loads, open(os.path.join(w, "expect-later.jsonl"), encoding="utf-8"))}
+say([tuple(x["rule"] for x in later[k]["links"] if x["type"] == "deal") for k in s["deals_later"]["thread"]] == [("deal-contact",), ("thread",), ("thread",)], "deals-later.csv: the past thread gets the new deal")
+say([tuple(x["rule"] for x in later[k]["links"] if x["type"] == "deal") for k in s["link"]["thread"]] == [("manual",), ("thread",), ("thread",)], "link: the thread follows the person's choice")
 PY
 while read -r verdict what; do
 	if [ "$verdict" = ok ]; then ok; else fail "expect.jsonl: $what"; fi

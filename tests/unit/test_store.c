@@ -263,11 +263,11 @@ static const char activity_fixture[] =
 	"  WHERE email = 'w@acme.example';"
 	"INSERT INTO participants (activity_id, address, addr_key, role) VALUES "
 	"  (1, 'alice@x.example', 'alice@x.example', 'to');"
-	"INSERT INTO activity_links SELECT 1, 'contact', id, 'address', 1 FROM contacts "
+	"INSERT INTO activity_links SELECT 1, 'contact', id, 'address', 1, NULL FROM contacts "
 	"  WHERE email = 'w@acme.example';"
-	"INSERT INTO activity_links SELECT 1, 'company', id, 'address', 1 FROM companies "
+	"INSERT INTO activity_links SELECT 1, 'company', id, 'address', 1, NULL FROM companies "
 	"  WHERE domain = 'acme.example';"
-	"INSERT INTO activity_links SELECT 2, 'deal', id, 'thread', 1 FROM deals WHERE key = 'D1';"
+	"INSERT INTO activity_links SELECT 2, 'deal', id, 'thread', 1, NULL FROM deals WHERE key = 'D1';"
 	"INSERT INTO deal_candidates SELECT 3, id FROM deals WHERE key = 'D1';";
 
 struct seen {
@@ -302,8 +302,7 @@ static struct seen query(struct store *st, struct store_activity_filter f)
 
 static void test_activities(struct store *st)
 {
-	struct store_activity_filter all = {NULL,	   NULL,	  NULL, NULL,
-					    STORE_NO_TIME, STORE_NO_TIME, 0};
+	struct store_activity_filter all = {.since = STORE_NO_TIME, .until = STORE_NO_TIME};
 	struct store_activity_filter f;
 	struct err err;
 	struct seen s;
@@ -388,16 +387,16 @@ static void test_logging(struct store *st)
 		{"W@acme.example", "w@acme.example", "Wile", "from", NULL, -1, 1},
 		{"alice@x.example", "alice@x.example", NULL, "to", NULL, -1, 0},
 	};
-	struct store_new_link links[] = {{"company", 1, "domain"}};
-	struct store_new_activity a = {
-		"email",   "inbound", "logged", 5000, STORE_NO_TIME, "Hi", NULL,  "<log@x>",
-		"<log@x>", 1,	      -1,	0,    parts,	     2,	   links, 1};
+	struct store_new_link links[] = {{"company", 1, "domain", NULL}};
+	struct store_new_activity a = {"email", "inbound", "logged",  5000,	 STORE_NO_TIME,
+				       "Hi",	NULL,	   "<log@x>", "<log@x>", 1,
+				       -1,	0,	   parts,     2,	 links,
+				       1,	NULL,	   NULL};
 	struct store_item in1 = {"alice", "INBOX", "7:1", "<log@x>"};
 	struct store_item in2 = {"bob", "INBOX", "9:4", "<log@x>"};
 	struct store_item sk = {"alice", "INBOX", "7:2", "<skip@x>"};
 	struct store_item bad = {"alice", "INBOX", "7:3", NULL};
-	struct store_activity_filter all = {NULL,	   NULL,	  NULL, NULL,
-					    STORE_NO_TIME, STORE_NO_TIME, 0};
+	struct store_activity_filter all = {.since = STORE_NO_TIME, .until = STORE_NO_TIME};
 	struct store_sync_state ss, got;
 	const char *gone[] = {"7:1"};
 	int64_t before = one_int(st, "activities"), id1, id2, run;
