@@ -84,15 +84,18 @@ int match_dir_load_deals(struct match_dir *d, struct store *st, struct err *err)
 		free(k.v);
 		return -1;
 	}
-	qsort(d->deals, d->ndeals, sizeof *d->deals, cmp_deal);
+	if (d->ndeals > 1)
+		qsort(d->deals, d->ndeals, sizeof *d->deals, cmp_deal);
 	for (size_t i = 0; i < d->ndeals; i++) {
 		char *lk = xstrdup(d->deals[i].key);
 		lower(lk);
 		strset_add(&d->deal_keys, lk, (int64_t)i, NULL);
 		free(lk);
 	}
-	qsort(c.v, c.n, sizeof *c.v, cmp_pair);
-	qsort(k.v, k.n, sizeof *k.v, cmp_pair);
+	if (c.n > 1)
+		qsort(c.v, c.n, sizeof *c.v, cmp_pair);
+	if (k.n > 1)
+		qsort(k.v, k.n, sizeof *k.v, cmp_pair);
 	d->contact_deals = c.v;
 	d->ncontact_deals = c.n;
 	d->company_deals = k.v;

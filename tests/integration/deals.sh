@@ -97,6 +97,23 @@ check "bcc copy: its unknown person is a contact (lead_source email)" [ "$(q "$D
 ambiguous1=$(q "$DB" "SELECT count(*) FROM activities WHERE ambiguous = 1")
 check "some activities are ambiguous" [ "${ambiguous1:-0}" -gt 0 ]
 
+# Timelines use the links: activities --deal/--contact/--company list exactly
+# the activities linked to that deal, contact or company, oldest first.
+timeline() { # OPTION VALUE TYPE KEY-SQL
+	crm -c "$T/c.conf" activities "$1" "$2" --format json
+	expect_rc 0 "activities $1 $2"
+	got=$("$PY" -c 'import json, sys
+print(" ".join(str(json.loads(l)["id"]) for l in open(sys.argv[1]) if l.strip()))' "$T/out")
+	want=$(q "$DB" "SELECT a.id FROM activities a WHERE EXISTS (SELECT 1 FROM activity_links l WHERE l.activity_id = a.id AND l.type = '$3' AND l.target_id = ($4)) ORDER BY a.occurred_at, a.id" | paste -sd' ' -)
+	check "activities $1 $2: the $(echo "$want" | wc -w) linked activities, oldest first" [ -n "$want" -a "$got" = "$want" ]
+}
+tdeal=$(q "$DB" "SELECT d.key FROM activity_links l JOIN deals d ON d.id = l.target_id WHERE l.type = 'deal' GROUP BY d.id ORDER BY count(*) DESC, d.key LIMIT 1")
+timeline --deal "$tdeal" deal "SELECT id FROM deals WHERE key = '$tdeal'"
+tcontact=$(q "$DB" "SELECT c.email FROM activity_links l JOIN contacts c ON c.id = l.target_id WHERE l.type = 'contact' GROUP BY c.id ORDER BY count(*) DESC, c.email LIMIT 1")
+timeline --contact "$(echo "$tcontact" | tr a-z A-Z)" contact "SELECT id FROM contacts WHERE email = '$tcontact'"
+tcompany=$(q "$DB" "SELECT c.domain FROM activity_links l JOIN companies c ON c.id = l.target_id WHERE l.type = 'company' GROUP BY c.id ORDER BY count(*) DESC, c.domain LIMIT 1")
+timeline --company "$tcompany" company "SELECT id FROM companies WHERE domain = '$tcompany'"
+
 # -- 2. review: exactly the ambiguous activities, newest first ----------------------------
 review_check() { # EXPECT WHAT
 	crm -c "$T/c.conf" review --format json
