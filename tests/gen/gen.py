@@ -108,8 +108,16 @@ same with or without them: they use a random stream of their own):
       personal event, one meeting in two reps' calendars (same UID), a future
       one, the domain rule, the freemail contact with a plus tag, MAILTO: in
       upper case with a quoted CN, and the crm-relay.example address alone
-      and beside a contact (see --ignore). --cal-bulk N: N objects of the
-      first rep over --cal-calendars K calendars cal01 ... (see write_bulk).
+      and beside a contact (see --ignore); and three deal cases (a random
+      stream of their own, people and deals picked from the CRM's other
+      companies, never the mail's deal scenarios): deal-tag (SUMMARY
+      "[Deal: KEY ]" naming one of the open deals of a contact on two or
+      more: rule tag), deal-ambiguous (that contact without a tag:
+      ambiguous) and deal-contact (a contact on exactly one open deal). When
+      no contact is on two open deals, the first two take two contacts (of
+      one company if possible) on different open deals; a case the CRM
+      cannot give is left out. --cal-bulk N: N objects of the first rep
+      over --cal-calendars K calendars cal01 ... (see write_bulk).
       tests/gen/load_radicale.sh loads them into Radicale.
   cal-expect.jsonl
       one object per expected occurrence (see CAL-EXPECT below)
@@ -134,9 +142,19 @@ calendars hold it), outcome (logged | skipped), reason (null | internal |
 ignored | unmatched), status (held | scheduled | cancelled | declined; null
 when skipped), direction (inbound | outbound | internal; null when
 skipped), start and end (RFC 3339 UTC), links ([{type, key, rule}]: contact
-e-mail or company domain, rules address/domain), participants (distinct
-organizer and attendee addresses, ignored ones dropped), calendars
-([[user, calendar], ...]), files (USER/CAL/NAME.ics under cal/).
+e-mail or company domain, rules address/domain, then at most one deal link
+{type: "deal", key: the deal's id, rule: tag | deal-contact | deal-company}
+decided as docs/matching.md "Deals" says for an activity that is its own
+thread: the occurrence's SUMMARY tag naming an open deal (KEY compared
+case-insensitively), else the open deals of the linked contacts, else (none)
+those of the linked companies; won and lost deals never), ambiguous (the
+sorted candidate deal keys when two or more fit, else []), deal_tag (the
+KEY of the SUMMARY's first [deal:KEY], as written; null when skipped),
+participants (distinct organizer and attendee addresses, ignored ones
+dropped), calendars ([[user, calendar], ...]), files (USER/CAL/NAME.ics
+under cal/). cal-expect-summary.json also counts the logged occurrences
+per deal outcome ("deals": tag, deal-contact, deal-company, ambiguous,
+none).
 
 Python 3 standard library only. Same arguments, same bytes (and mtimes).
 """
@@ -1693,6 +1711,7 @@ class CalWorld:
         self.win_from = self.now - int(self.a.cal_past) * 86400
         self.win_to = self.now + int(self.a.cal_future) * 86400
         self._judge_cache = {}
+        self._deals = None  # (World.deal_index of deals.csv, deal id per lower-case id)
 
     # -- building blocks ----------------------------------------------------------
     def uid(self, host, style="plain"):
@@ -1930,6 +1949,70 @@ class CalWorld:
                    [(c0["name"], c0["email"], "ACCEPTED"),
                     ("CRM Relay", "relay@crm-relay.example", "NEEDS-ACTION")], "utc",
                    rc, rc + 1800)
+        # deal links (docs/matching.md "Deals"): last, so the objects above stay as they are
+        self.make_deal_cases(cos, at, mine)
+
+    def make_deal_cases(self, cos, at, mine):
+        """deal-tag, deal-ambiguous and deal-contact meetings with people of
+        these companies, chosen by a random stream of their own from the open
+        deals of deals.csv (which they never change)."""
+        w = self.w
+        rd = random.Random("crmsync-cal-deals:%d" % self.a.seed)
+        reps = w.reps
+        a0, a1, a2 = reps[0], reps[1 % len(reps)], reps[2 % len(reps)]
+        by_contact = self.deal_index()[0][0]
+        B = DEFAULT_TZ
+
+        def deals(*cs):
+            s = set()
+            for c in cs:
+                s.update(by_contact.get(canon(c["email"]), ()))
+            return sorted(s)
+
+        pool = [c for co in cos for c in co["contacts"]]
+        two = [c for c in pool if len(deals(c)) >= 2]
+        one = [c for c in pool if len(deals(c)) == 1]
+        # people on two or more open deals together: one contact, else two
+        # contacts of one company on different deals, else any two
+        people = None
+        if two:
+            people = [rd.choice(two)]
+        elif one:
+            same = []
+            for co in cos:
+                cs = [c for c in co["contacts"] if len(deals(c)) == 1]
+                same += [(x, y) for i, x in enumerate(cs) for y in cs[i + 1:]
+                         if deals(x) != deals(y)]
+            if same:
+                people = list(rd.choice(same))
+            else:
+                x = rd.choice(one)
+                ys = [y for y in one if deals(y) != deals(x)]
+                if ys:
+                    people = [x, rd.choice(ys)]
+
+        def name(c):
+            return w.company_by_domain[c["company"]]["name"].split()[0].strip(',"')
+
+        if people is not None or one:
+            tagged = people or [rd.choice(one)]
+            key = rd.choice(deals(*tagged))
+            t = to_utc(B, at(-27, 11))
+            self.event("deal-tag", mine(a0), "Rollout planning [Deal: %s ] with %s" % (
+                key, name(tagged[0])), self.rep(a0),
+                [(c["name"], c["email"], "ACCEPTED") for c in tagged], "utc", t, t + 3600)
+        if people is not None:
+            t = to_utc(B, at(-24, 14))
+            self.event("deal-ambiguous", mine(a1), "Budget questions: %s" % name(people[0]),
+                       self.person(people[0]),
+                       [(a1["name"], a1["email"], "ACCEPTED")] +
+                       [(c["name"], c["email"], "ACCEPTED") for c in people[1:]], "utc",
+                       t, t + 2700)
+        if one:
+            c = rd.choice(one)
+            t = to_utc(B, at(-19, 16))
+            self.event("deal-contact", mine(a2), "Next steps with %s" % name(c), self.rep(a2),
+                       [(c["name"], c["email"], "TENTATIVE")], "utc", t, t + 1800)
 
     def settle(self):
         """Moves an object 15 minutes earlier while one of its occurrences would
@@ -1946,7 +2029,8 @@ class CalWorld:
 
     # -- expansion and judgement -------------------------------------------------------------
     def occurrences(self, ev):
-        """[(recurrence-id or None, start, end, status, org, atts)], UTC, in the window."""
+        """[(recurrence-id or None, start, end, status, org, atts, summary)], UTC, in
+        the window."""
         out = []
         zone = ev["zone"]
 
@@ -1958,7 +2042,7 @@ class CalWorld:
 
         if not ev["count"]:
             su, eu = span(ev["start"], ev["end"], ev["duration"])
-            out.append((None, su, eu, ev["status"], ev["org"], ev["atts"]))
+            out.append((None, su, eu, ev["status"], ev["org"], ev["atts"], ev["summary"]))
         else:
             ov = {o["rid"]: o for o in ev["overrides"]}
             length = None if ev["duration"] is None else ev["duration"]
@@ -1973,11 +2057,12 @@ class CalWorld:
                 if o is not None:
                     su, eu = span(o["start"], o["end"], None)
                     out.append((rid, su, eu, o["status"], o.get("org", ev["org"]),
-                                o.get("atts", ev["atts"])))
+                                o.get("atts", ev["atts"]), o.get("summary") or ev["summary"]))
                 else:
                     e = None if length is not None else ev["end"] + i * WEEK
                     su, eu = span(s, e, length)
-                    out.append((rid, su, eu, ev["status"], ev["org"], ev["atts"]))
+                    out.append((rid, su, eu, ev["status"], ev["org"], ev["atts"],
+                                ev["summary"]))
         return [x for x in out if x[2] >= self.win_from and x[1] < self.win_to]
 
     def judge(self, org, atts):
@@ -2038,6 +2123,33 @@ class CalWorld:
         v = self._judge_cache[k] = (reason, direction, links, len(parts), parts)
         return v
 
+    def deal_index(self):
+        """World.deal_index of deals.csv, and each deal's id by its lower-case id."""
+        if self._deals is None:
+            self._deals = (self.w.deal_index(self.w.deals),
+                           {d["id"].lower(): d["id"] for d in self.w.deals})
+        return self._deals
+
+    def deal(self, links, summary):
+        """(links with the deal link, sorted candidates, tag) of a logged
+        occurrence: docs/matching.md "Deals" for an activity that is its own
+        thread (no thread rule; nothing linked by hand)."""
+        idx, by_lower = self.deal_index()
+        tag = subject_tag(summary)
+        deal, rule, cands = World.own_deal(
+            idx, [x["key"] for x in links if x["type"] == "contact"],
+            [x["key"] for x in links if x["type"] == "company"],
+            by_lower.get(tag.lower(), tag) if tag is not None else None)
+        links = [x for x in links if x["type"] != "deal"]
+        if deal is not None:
+            links.append({"type": "deal", "key": deal, "rule": rule})
+        return links, list(cands), tag
+
+    @staticmethod
+    def deal_outcome(e):
+        d = [x["rule"] for x in e["links"] if x["type"] == "deal"]
+        return d[0] if d else "ambiguous" if e["ambiguous"] else "none"
+
     def status(self, ev_status, end, parts):
         if ev_status == "CANCELLED":
             return "cancelled"
@@ -2051,11 +2163,14 @@ class CalWorld:
 
     def expect(self, ev):
         out = []
-        for rid, su, eu, st, org, atts in self.occurrences(ev):
+        for rid, su, eu, st, org, atts, summary in self.occurrences(ev):
             if eu == self.now:
                 raise AssertionError("an occurrence ends exactly at --now: " + ev["uid"])
             reason, direction, links, nparts, parts = self.judge(org, atts)
             logged = reason is None
+            cands, tag = [], None
+            if logged:
+                links, cands, tag = self.deal(links, summary)
             out.append({
                 "source_key": ev["uid"] if rid is None else "%s#%s" % (ev["uid"], rid),
                 "uid": ev["uid"], "recurrence_id": rid, "kind": ev["kind"],
@@ -2064,8 +2179,8 @@ class CalWorld:
                 "status": self.status(st, eu, parts) if logged else None,
                 "direction": direction if logged else None,
                 "start": rfc3339(su), "end": rfc3339(eu),
-                "links": links if logged else [], "participants": nparts,
-                "calendars": [list(c) for c in ev["cals"]],
+                "links": links if logged else [], "ambiguous": cands, "deal_tag": tag,
+                "participants": nparts, "calendars": [list(c) for c in ev["cals"]],
                 "files": ["%s/%s/%s" % (u, c, ev["file"]) for u, c in ev["cals"]],
             })
         return out
@@ -2139,7 +2254,8 @@ class CalWorld:
                 os.utime(p, (self.now, self.now))
         counts = {"events": len(self.events), "files": len(files), "occurrences": 0,
                   "logged": 0, "skipped": 0}
-        reasons, statuses, kinds = {}, {}, {}
+        reasons, statuses, kinds, deals = {}, {}, {}, {}
+        want = {"deal-tag": "tag", "deal-ambiguous": "ambiguous", "deal-contact": "deal-contact"}
         with open(os.path.join(out, "cal-expect.jsonl"), "w", encoding="utf-8") as f:
             for ev in self.events:
                 for e in self.expect(ev):
@@ -2149,6 +2265,11 @@ class CalWorld:
                     if e["outcome"] == "logged":
                         counts["logged"] += 1
                         statuses[e["status"]] = statuses.get(e["status"], 0) + 1
+                        d = self.deal_outcome(e)
+                        deals[d] = deals.get(d, 0) + 1
+                        if want.get(e["kind"], d) != d:
+                            raise AssertionError("%s: the %s meeting came out %s" % (
+                                e["source_key"], e["kind"], d))
                     else:
                         counts["skipped"] += 1
                         reasons[e["reason"]] = reasons.get(e["reason"], 0) + 1
@@ -2157,13 +2278,14 @@ class CalWorld:
             for u, c in ev["cals"]:
                 per_cal["%s/%s" % (u, c)] = per_cal.get("%s/%s" % (u, c), 0) + 1
         self.finish(out, cal, dirs, dict(counts, mode="team", reasons=reasons,
-                                         statuses=statuses, kinds=kinds, calendars=per_cal))
+                                         statuses=statuses, kinds=kinds, deals=deals,
+                                         calendars=per_cal))
         return counts
 
     def finish(self, out, cal, dirs, summary):
         s = {"seed": self.a.seed, "now": self.a.now, "months": self.a.months}
         s.update(summary)
-        for k in ("reasons", "statuses", "kinds", "calendars"):
+        for k in ("reasons", "statuses", "kinds", "deals", "calendars"):
             if k in s:
                 s[k] = dict(sorted(s[k].items()))
         s["window"] = {"past_days": self.a.cal_past, "future_days": self.a.cal_future,
@@ -2191,7 +2313,8 @@ class CalWorld:
         cancelled, declined, with an unknown gmail.com address (unmatched),
         only colleagues (internal), an unknown person at a company (domain
         rule), or personal (internal). Every occurrence lies between
-        --months before --now and 35 days after it."""
+        --months before --now and 35 days after it. No SUMMARY has a deal
+        tag: deal links come from the contact's and company's open deals."""
         a, r, w = self.a, self.r, self.w
         rep = w.reps[0]
         k = max(1, a.cal_calendars)
@@ -2212,7 +2335,7 @@ class CalWorld:
         enc = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         counts = {"events": a.cal_bulk, "series": 0, "occurrences": 0, "logged": 0,
                   "skipped": 0}
-        reasons, statuses, kinds, per_cal = {}, {}, {}, {c: 0 for c in cals}
+        reasons, statuses, kinds, deals, per_cal = {}, {}, {}, {}, {c: 0 for c in cals}
         frag_cache = {}
         with open(os.path.join(out, "cal-expect.jsonl"), "w", encoding="utf-8") as ex:
             for i in range(a.cal_bulk):
@@ -2280,12 +2403,16 @@ class CalWorld:
                 fr = frag_cache.get(fk)
                 if fr is None:
                     reason, direction, links, nparts, parts = self.judge(org, atts)
+                    cands, dl = [], None
+                    if reason is None:  # no tag in these summaries
+                        links, cands, _ = self.deal(links, None)
+                        dl = self.deal_outcome({"links": links, "ambiguous": cands})
                     fr = frag_cache[fk] = (reason, parts, enc({
                         "owners": [rep["email"]],
                         "outcome": "logged" if reason is None else "skipped",
                         "reason": reason})[1:-1], enc(direction if reason is None else None),
-                        enc({"links": links if reason is None else [],
-                             "participants": nparts})[1:-1])
+                        enc({"links": links if reason is None else [], "ambiguous": cands,
+                             "deal_tag": None, "participants": nparts})[1:-1], dl)
                 reason, parts = fr[0], fr[1]
                 for j in range(count or 1):
                     s = start + j * WEEK
@@ -2305,11 +2432,13 @@ class CalWorld:
                     if reason is None:
                         counts["logged"] += 1
                         statuses[st] = statuses.get(st, 0) + 1
+                        deals[fr[5]] = deals.get(fr[5], 0) + 1
                     else:
                         counts["skipped"] += 1
                         reasons[reason] = reasons.get(reason, 0) + 1
         self.finish(out, os.path.join(out, "cal"), dirs | {base},
                     dict(counts, mode="bulk", reasons=reasons, statuses=statuses, kinds=kinds,
+                         deals=deals,
                          calendars={"%s/%s" % (rep["email"], c): n for c, n in per_cal.items()}))
         return counts
 

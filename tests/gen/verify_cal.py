@@ -10,15 +10,21 @@ zones through Python's zoneinfo, i.e. the system tz database, not the
 generator's own rules; "W. Europe Standard Time" is Europe/Berlin; floating
 and all-day times in the summary's assumed zone), the weekly series
 expanded (RRULE FREQ=WEEKLY;COUNT=N, EXDATE, RECURRENCE-ID overrides),
-participants, skip reason, status, direction, links, owners and calendars.
+participants, skip reason, status, direction, links, owners and calendars;
+the deal link, candidates and tag of every logged occurrence from its
+SUMMARY and crm/deals.csv (docs/matching.md "Deals": a meeting is a thread
+of its own; a [deal:KEY] tag naming an open deal, else the open deals of
+the linked contacts, else those of the linked companies; one is the link,
+two or more the candidates).
 Also: CRLF line ends, lines of at most 75 octets, the properties every
 VEVENT needs, copies of one object in several calendars identical, every
 file in some expectation, and the summary's counts. --all-cases: every
 status (held, scheduled, cancelled, declined), the skip reasons internal
 and unmatched (and ignored when an ignore pattern is assumed), both
 directions, a meeting with two owners, a moved and a cancelled occurrence
-of a series, an all-day event, a TZID with VTIMEZONE, a Windows zone and a
-floating time occur. Prints one line per problem; exits 1 on any.
+of a series, an all-day event, a TZID with VTIMEZONE, a Windows zone, a
+floating time, and the deal rules tag and deal-contact and an ambiguous
+meeting occur. Prints one line per problem; exits 1 on any.
 """
 import calendar
 import csv
@@ -26,6 +32,7 @@ import datetime
 import fnmatch
 import json
 import os
+import re
 import sys
 import time
 import zoneinfo
@@ -97,7 +104,7 @@ def main():
     bad = problems.append
 
     crm = {}
-    for name in ("users", "contacts", "companies"):
+    for name in ("users", "contacts", "companies", "deals"):
         with open(os.path.join(top, "crm", name + ".csv"), encoding="utf-8", newline="") as f:
             rows = list(csv.reader(f))
         crm[name] = [dict(zip(rows[0], r)) for r in rows[1:]]
@@ -120,6 +127,44 @@ def main():
     for co in crm["companies"]:
         for d in [co["domain"]] + [x for x in co["domains"].split(";") if x]:
             domains[d] = co["domain"]
+    # open deals per contact key and per company domain; deal ids by lower case
+    open_by_contact, open_by_company, deal_ids, deal_status = {}, {}, {}, {}
+    for d in crm["deals"]:
+        deal_ids[d["id"].lower()] = d["id"]
+        deal_status[d["id"]] = d["status"]
+        if d["status"] != "open":
+            continue
+        for a in [x for x in d["contacts"].split(";") if x.strip()]:
+            k = contacts.get(canon(a), (canon(a),))[0]
+            open_by_contact.setdefault(k, set()).add(d["id"])
+        if d["company"]:
+            open_by_company.setdefault(domains.get(d["company"], d["company"]),
+                                       set()).add(d["id"])
+
+    def summary_tag(props):
+        """The KEY of the SUMMARY's first [deal:KEY] (trimmed), or None."""
+        text = props.get("SUMMARY", [(0, "")])[0][1]
+        text = re.sub(r"\\(.)", lambda m: "\n" if m.group(1) in "nN" else m.group(1), text)
+        m = re.search(r"\[deal:([^\]]*)\]", text, re.I)
+        return (m.group(1).strip() or None) if m else None
+
+    def deal_of(links, tag):
+        """(deal link or None, sorted candidates)."""
+        key = deal_ids.get(tag.lower()) if tag else None
+        if key is not None and deal_status[key] == "open":
+            return ("deal", key, "tag"), []
+        found, rule = set(), "deal-contact"
+        for t, k, _ in links:
+            if t == "contact":
+                found |= open_by_contact.get(k, set())
+        if not found:
+            rule = "deal-company"
+            for t, k, _ in links:
+                if t == "company":
+                    found |= open_by_company.get(k, set())
+        if len(found) == 1:
+            return ("deal", found.pop(), rule), []
+        return None, sorted(found)
 
     def internal(k):
         dom = k.rpartition("@")[2]
@@ -314,8 +359,15 @@ def main():
                 else:
                     org = [k for r, k, _ in parts if r == "organizer"]
                     direction = "inbound" if org and not internal(org[0]) else "outbound"
-            status = None
+            status, cands, tag = None, [], None
             if reason is None:
+                tag = summary_tag(props)
+                link, cands = deal_of(links, tag)
+                if link is not None:
+                    links.append(link)
+                    cases.add("deal link by " + link[2])
+                elif cands:
+                    cases.add("ambiguous meeting")
                 team_att = [p for p in parts if p[0] == "attendee" and internal(p[1])]
                 if props.get("STATUS", [(0, "")])[0][1] == "CANCELLED":
                     status = "cancelled"
@@ -332,6 +384,7 @@ def main():
                 "start": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s)),
                 "end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e)),
                 "links": [{"type": t, "key": k, "rule": r} for t, k, r in links],
+                "ambiguous": cands, "deal_tag": tag,
                 "participants": len(parts),
                 "owners": sorted(set(u for u, _ in o["cals"])),
                 "calendars": sorted([list(c) for c in o["cals"]]),
@@ -381,7 +434,8 @@ def main():
                                              for e in expect):
             bad("no logged meeting with two owners")
         for c in ("override-moved", "override-cancelled", "exdate", "all-day", "vtimezone",
-                  "windows-zone", "floating"):
+                  "windows-zone", "floating", "deal link by tag",
+                  "deal link by deal-contact", "ambiguous meeting"):
             if c not in cases:
                 bad("no %s" % c)
     for p in problems[:30]:

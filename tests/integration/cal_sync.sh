@@ -4,8 +4,10 @@
 # scheduled, cancelled, declined), direction, links and owners; recurring
 # series are expanded with overrides and exceptions; Windows time zones are
 # resolved; incremental syncs cost one request per unchanged calendar and
-# fetch only what changed; updates replace, deletions cancel, a refused
-# sync token re-lists without duplicates.
+# fetch only what changed; updates replace (and decide the deal again, a
+# link made by hand kept), deletions cancel, a refused sync token re-lists
+# without duplicates; meetings get deal links like mail (docs/matching.md
+# "Deals": tag, deal-contact, ambiguous, never a won deal).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
 servers_require radicale
@@ -87,6 +89,9 @@ owner = bob@lumen.example
 CONF
 
 act() { q "$DB" "SELECT $1 FROM activities WHERE source_key = '$2'"; }
+# deal SOURCE_KEY: KEY:RULE of its deal link; cands SOURCE_KEY: its candidates
+deal() { q "$DB" "SELECT group_concat(d.key || ':' || l.rule) FROM activity_links l JOIN activities a ON a.id = l.activity_id JOIN deals d ON d.id = l.target_id WHERE l.type = 'deal' AND a.source_key = '$1'"; }
+cands() { q "$DB" "SELECT group_concat(key) FROM (SELECT d.key FROM deal_candidates c JOIN activities a ON a.id = c.activity_id JOIN deals d ON d.id = c.deal_id WHERE a.source_key = '$1' ORDER BY 1)"; }
 
 # -- first sync ------------------------------------------------------------------
 crm -c "$T/c.conf" sync
@@ -110,6 +115,11 @@ check "series: 3 occurrences (one excluded)" [ "$(q "$DB" "SELECT count(*) FROM 
 check "series: the moved occurrence at its new time" [ "$(act occurred_at 'weekly-1#20261012T150000Z')" = "$(date -ud 2026-10-13T16:00:00Z +%s)" ]
 check "series: the excluded one absent" [ -z "$(act id 'weekly-1#20261019T150000Z')" ]
 check "meeting subjects kept" [ "$(act subject outlook-1)" = "Wayne R&D demo" ]
+check "a contact on one open deal: deal-contact" [ "$(deal future-1)" = D-1002:deal-contact ]
+check "a contact on two open deals: no deal link" [ -z "$(deal held-1)" ]
+check "a contact on two open deals: ambiguous" [ "$(act ambiguous held-1)" = 1 ] && [ "$(cands held-1)" = D-1001,D-1014 ]
+check "every occurrence of a series decided alike" [ "$(q "$DB" "SELECT count(*) FROM activity_links l JOIN activities a ON a.id = l.activity_id WHERE l.type = 'deal' AND l.rule = 'deal-contact' AND a.source_key LIKE 'weekly-1#%'")" = 3 ]
+check "only a won deal: none" [ -z "$(deal declined-1)" ] && [ "$(act ambiguous declined-1)" = 0 ] && [ -z "$(cands declined-1)" ]
 check "no password in the database" [ -z "$(grep -a "$DAV_PW" "$DB" "$DB-wal" 2>/dev/null)" ]
 acts=$(q "$DB" "SELECT count(*) FROM activities")
 
@@ -130,6 +140,22 @@ expect_out "alice-cal: ok: 1 fetched" "only the changed object is fetched"
 check "update moved the meeting" [ "$(act occurred_at future-1)" = "$(date -ud 2026-11-11T14:00:00Z +%s)" ]
 check "update replaced the subject" [ "$(act subject future-1)" = "Globex kickoff (moved)" ]
 check "update kept one activity" [ "$(q "$DB" "SELECT count(*) FROM activities")" = "$acts" ]
+check "update decided the deal again alike" [ "$(deal future-1)" = D-1002:deal-contact ]
+
+# -- an update with a [deal:KEY] tag settles an ambiguous meeting; a link made by hand stays --
+ev held-1 20261020T090000Z 20261020T100000Z "SUMMARY:[Deal: D-1014 ] Anvil review" "SEQUENCE:1" "$ORG_ALICE" \
+	"$(att Alice ACCEPTED alice@lumen.example)" "$(att Wile ACCEPTED Wile@Acme.example)" | put alice work held-1
+crm -d "$DB" link "$(act id outlook-1)" D-1013
+expect_rc 0 "crmsync link a meeting"
+check "linked by hand" [ "$(deal outlook-1)" = D-1013:manual ]
+printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft Corporation//Outlook 16.0//EN\r\nBEGIN:VEVENT\r\nUID:outlook-1\r\nDTSTAMP:20261001T000000Z\r\nSEQUENCE:1\r\nDTSTART;TZID=W. Europe Standard Time:20261015T110000\r\nDTEND;TZID=W. Europe Standard Time:20261015T120000\r\nSUMMARY:Wayne R&D demo [deal:D-1008]\r\nORGANIZER:mailto:lucius@wayne.example\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@lumen.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' | put alice work outlook-1
+crm -c "$T/c.conf" sync --account alice-cal
+expect_rc 0 "sync after the tagged updates"
+check "tag in the updated SUMMARY: rule tag" [ "$(deal held-1)" = D-1014:tag ]
+check "tag settles the ambiguity" [ "$(act ambiguous held-1)" = 0 ] && [ -z "$(cands held-1)" ]
+check "tag stored" [ "$(act deal_tag held-1)" = D-1014 ]
+check "an update keeps the link made by hand" [ "$(deal outlook-1)" = D-1013:manual ]
+check "the update itself was applied" [ "$(act occurred_at outlook-1)" = "$(date -ud 2026-10-15T09:00:00Z +%s)" ]
 
 # -- a deletion cancels ---------------------------------------------------------------------
 curl -s -o /dev/null -u "alice:$DAV_PW" -X DELETE "${RADICALE_URL}alice/work/future-1.ics"
@@ -155,6 +181,7 @@ expect_err "re-listing" "the token refusal is reported"
 check "new meeting found after the re-list" [ "$(act status new-1)" = held ]
 check "re-list made no duplicates" [ "$(q "$DB" "SELECT count(*) FROM activities")" = "$((acts + 1))" ]
 check "a fresh token was stored" [ "$(q "$DB" "SELECT sync_token FROM sync_state WHERE account = 'alice-cal'")" != "http://radicale.org/ns/sync/bogus" ]
+check "re-list kept the deal links" [ "$(deal outlook-1)" = D-1013:manual ] && [ "$(deal held-1)" = D-1014:tag ]
 
 # -- a scheduled meeting becomes held once it has ended -------------------------------------------
 CRMSYNC_NOW=2026-11-20T12:00:00Z crm -c "$T/c.conf" sync --account bob-cal

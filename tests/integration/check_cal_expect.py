@@ -7,8 +7,11 @@ Checks, for every expected calendar occurrence (tests/gen/gen.py
 --calendars or --cal-bulk): a logged one is exactly one activity with its
 source_key, of kind 'meeting', with the expected status, direction,
 occurred_at and ended_at (unix seconds of start and end), owners,
-participant count and links (type, key = contact e-mail or company domain,
-rule); a skipped one has no activity and item outcomes (identity =
+participant count, links (type, key = contact e-mail, company domain or
+deal id, rule; deal links included), deal candidates (deal_candidates
+joined to deals.key, and activities.ambiguous = 1 exactly when there are
+some) and deal tag (activities.deal_tag; when the expectation has
+"ambiguous" and "deal_tag"); a skipped one has no activity and item outcomes (identity =
 source_key) that all say skipped with the expected reason. Also checks that
 the database holds no other meeting activity (with --only-calendars: only
 the occurrences in those calendars are checked, owners restricted to their
@@ -38,10 +41,14 @@ def main():
         only = set(tuple(x.split(":", 1)) for x in args[3].split(",") if x)
     db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
 
-    acts = {}
+    acts, deal_state, cands = {}, {}, {}
     for row in db.execute("SELECT source_key, id, kind, status, direction, occurred_at, "
-                          "ended_at FROM activities"):
-        acts[row[0]] = row[1:]
+                          "ended_at, ambiguous, deal_tag FROM activities"):
+        acts[row[0]] = row[1:7]
+        deal_state[row[1]] = row[7:]
+    for aid, key in db.execute("SELECT c.activity_id, d.key FROM deal_candidates c "
+                               "JOIN deals d ON d.id = c.deal_id"):
+        cands.setdefault(aid, []).append(key)
     owners, nparts, links = {}, Counter(), {}
     for aid, email in db.execute("SELECT o.activity_id, u.email FROM activity_owners o "
                                  "JOIN users u ON u.id = o.user_id"):
@@ -121,14 +128,30 @@ def main():
             bad.append("%d participants, want %d" % (nparts[aid], e["participants"]))
         got_links = sorted(links.get(aid, []))
         want_links = sorted((x["type"], x["key"], x["rule"]) for x in e["links"])
-        # deal links are not predicted: compare contact and company links only
-        if [x for x in got_links if x[0] != "deal"] != want_links:
-            bad.append("links %s, want %s" % ([x for x in got_links if x[0] != "deal"],
-                                              want_links))
+        if "ambiguous" not in e:  # an expectation without deals: contacts and companies
+            got_links = [x for x in got_links if x[0] != "deal"]
+            want_links = [x for x in want_links if x[0] != "deal"]
+        if got_links != want_links:
+            bad.append("links %s, want %s" % (got_links, want_links))
+        if "ambiguous" in e:
+            ambiguous, deal_tag = deal_state[aid]
+            got = sorted(cands.get(aid, []))
+            if got != sorted(e["ambiguous"]):
+                bad.append("deal candidates %s, want %s" % (got, sorted(e["ambiguous"])))
+            if ambiguous != (1 if e["ambiguous"] else 0):
+                bad.append("activities.ambiguous = %s, want %d" % (
+                    ambiguous, 1 if e["ambiguous"] else 0))
+            if "deal_tag" in e and deal_tag != e["deal_tag"]:
+                bad.append("deal_tag %r, want %r" % (deal_tag, e["deal_tag"]))
         if bad:
             problems.append("%s: %s" % (name, "; ".join(bad)))
         else:
             found[e["status"]] += 1
+            deal = [x for x in e["links"] if x["type"] == "deal"]
+            if deal:
+                found["deal:" + deal[0]["rule"]] += 1
+            elif e.get("ambiguous"):
+                found["deal:ambiguous"] += 1
 
     meetings = [k for k, a in acts.items() if a[1] == "meeting"]
     if only is None:

@@ -8,10 +8,13 @@
 # Calendars (--calendars, --cal-bulk): the mail and CRM output unchanged by
 # them, same seed same bytes, tests/gen/verify_cal.py re-derives
 # cal-expect.jsonl from the .ics bytes (time zones through zoneinfo), every
-# status and skip reason occurs, the bulk counts; load_radicale.sh (before
-# and after radicale_start) makes Radicale serve every object (PROPFIND,
-# REPORT), and crmsync's sync of them matches cal-expect.jsonl
-# (check_cal_expect.py).
+# status and skip reason occurs, the deal cases (tag, ambiguous,
+# deal-contact), the bulk counts; load_radicale.sh (before and after
+# radicale_start) makes Radicale serve every object (PROPFIND, REPORT),
+# crmsync's sync of them matches cal-expect.jsonl (check_cal_expect.py,
+# deal links and candidates included), and with the world's mail imported
+# too (import maildir) `activities --deal KEY` lists exactly the meetings
+# and messages both expectations link to KEY.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
 GEN=$TOP/tests/gen
@@ -197,6 +200,17 @@ say([l["rule"] for l in one["domain-rule"]["links"]] == ["domain"], "unknown per
 say(one["mailto-case"]["outcome"] == "logged" and one["mailto-case"]["links"][0]["type"] == "contact", "MAILTO: and an upper-case address match the contact")
 say(one["relay-only"]["reason"] == "ignored" and one["relay-cc"]["participants"] == 2, "ignored attendee: alone ignored, beside a contact dropped")
 say(any(k == "meeting-inbound" for k in kinds) and any(k == "meeting-outbound" for k in kinds), "random meetings both ways")
+def deal(e):
+    return [(l["key"], l["rule"]) for l in e["links"] if l["type"] == "deal"]
+logged = [e for e in ex if e["outcome"] == "logged"]
+say(all(l["rule"] in (("address", "domain") if l["type"] != "deal" else ("tag", "deal-contact", "deal-company")) for e in ex for l in e["links"]), "meeting links: address/domain, deals by tag/deal-contact/deal-company (no thread rule)")
+say(all(len(deal(e)) <= 1 and not (deal(e) and e["ambiguous"]) and len(e["ambiguous"]) != 1 for e in ex), "at most one deal link, none when ambiguous, never one candidate")
+say(all(not e["links"] and not e["ambiguous"] and e["deal_tag"] is None for e in ex if e["outcome"] == "skipped"), "skipped meetings: no links, no candidates, no tag")
+tg, am, dc = one.get("deal-tag"), one.get("deal-ambiguous"), one.get("deal-contact")
+say(tg is not None and tg["deal_tag"] and deal(tg) == [(tg["deal_tag"], "tag")], "[Deal: KEY ] in the SUMMARY: rule tag")
+say(am is not None and len(am["ambiguous"]) >= 2 and deal(am) == [] and tg["deal_tag"] in am["ambiguous"], "the same people without the tag: ambiguous, the tagged deal a candidate")
+say(dc is not None and len(deal(dc)) == 1 and deal(dc)[0][1] == "deal-contact", "a contact on one open deal: deal-contact")
+say(sum(s["deals"].values()) == len(logged) and s["deals"].get("tag") == sum(any(l["rule"] == "tag" for l in e["links"]) for e in logged), "deal counts in the summary")
 PY
 while read -r verdict what; do
 	if [ "$verdict" = ok ]; then ok; else fail "cal-expect.jsonl: $what"; fi
@@ -364,5 +378,51 @@ if servers_py "$TOP/tests/integration/check_cal_expect.py" "$C/cal-expect.jsonl"
 else
 	fail "crmsync's meetings match cal-expect.jsonl: $(tail -n 12 "$T/check")"
 fi
+tail -n 1 "$T/check" >&2
+
+# The timeline of a deal: the world's mail (every mailbox but the private
+# folder, as Maildirs whose cur/ is the generated folder) imported next to
+# the meetings; `activities --deal KEY` lists exactly what expect.jsonl and
+# cal-expect.jsonl link to KEY (the deal with the most meetings and messages).
+n=0
+for d in "$C"/mail/*/*; do
+	[ "$(basename "$d")" = Personal ] && continue
+	n=$((n + 1))
+	mkdir -p "$T/md/$n"
+	ln -s "$d" "$T/md/$n/cur"
+	CRMSYNC_NOW=2026-11-01T12:00:00Z crm -c "$T/cal.conf" import maildir "$T/md/$n" --owner "$(basename "$(dirname "$d")")"
+	expect_rc 0 "import maildir $(basename "$(dirname "$d")")/$(basename "$d")"
+done
+check "mail folders imported" [ "$n" -ge 6 ]
+KEY=$(servers_py - "$C" "$T/timeline.want" <<'PY'
+import json, os, sys
+w, want = sys.argv[1:]
+n = {}
+for f, kind in (("expect.jsonl", "email"), ("cal-expect.jsonl", "meeting")):
+    for l in open(os.path.join(w, f), encoding="utf-8"):
+        e = json.loads(l)
+        for x in e["links"]:
+            if x["type"] == "deal":
+                n.setdefault(x["key"], {}).setdefault(kind, set()).add(e["source_key"])
+both = [k for k, v in n.items() if len(v) == 2]
+k = max(sorted(both), key=lambda k: len(n[k]["email"]) + len(n[k]["meeting"]))
+print(k)
+with open(want, "w") as f:
+    f.write("".join("%s %s\n" % (kind, x) for kind in ("email", "meeting") for x in sorted(n[k][kind])))
+PY
+)
+crm -d "$CDB" activities --deal "$KEY" --format json
+expect_rc 0 "activities --deal $KEY --format json"
+servers_py -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+print("\n".join(sorted("%s %s" % (r["kind"], r["source_key"]) for r in rows)))
+' "$T/out" >"$T/timeline.got"
+check "timeline of $KEY: exactly its $(grep -c '^meeting' "$T/timeline.want") meetings and $(grep -c '^email' "$T/timeline.want") messages" cmp -s "$T/timeline.want" "$T/timeline.got"
+check "timeline of $KEY: every entry shows the deal link" servers_py -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+sys.exit(0 if rows and all(any(x["type"] == "deal" and x["key"] == sys.argv[2] for x in r["links"]) for r in rows)
+         and [r["occurred_at"] for r in rows] == sorted(r["occurred_at"] for r in rows) else 1)' "$T/out" "$KEY"
 
 t_done gen_selftest
