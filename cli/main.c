@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{"rematch", cmd_rematch, "run the matching rules again over stored activities"},
 	{"why", cmd_why, "explain what happened to a message, activity or address"},
 	{"purge", cmd_purge, "forget an address or domain everywhere"},
+	{"report", cmd_report, "activity, attribution, funnel and forecast reports"},
 	{"check-config", cmd_check_config,
 	 "parse the config and show the accounts, secrets masked"},
 };

@@ -609,4 +609,17 @@ int store_address_activities(struct store *st, const char *key, int64_t limit,
 			     int (*fn)(const struct store_address_activity *a, void *arg),
 			     void *arg, struct err *err);
 
+/* ---- reports -----------------------------------------------------------
+ * Aggregations for reports/ (SPEC §6), one block per report, each
+ * implemented in its own store/rep_*.c. They read only. */
+
+/* ---- reports: activity (store/rep_activity.c) ---- */
+/* ---- end reports: activity ---- */
+
+/* ---- reports: attribution (store/rep_attribution.c) ---- */
+/* ---- end reports: attribution ---- */
+
+/* ---- reports: funnel and forecast (store/rep_pipeline.c) ---- */
+/* ---- end reports: funnel and forecast ---- */
+
 #endif

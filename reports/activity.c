@@ -1,0 +1,12 @@
+/* reports/activity.c - SPEC §6 "activity" (being written). */
+#include "reports/report.h"
+#include "core/err.h"
+
+int report_activity(struct store *st, const struct report_params *p, struct report_doc *d,
+		    struct err *err)
+{
+	(void)st;
+	(void)p;
+	(void)d;
+	return err_set(err, ERR_USAGE, "the activity report is not built yet");
+}
