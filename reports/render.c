@@ -80,40 +80,125 @@ static int numeric(enum report_kind k)
 	return k != REPORT_K_TEXT && k != REPORT_K_DATE && k != REPORT_K_TIME;
 }
 
-/* Display width of UTF-8 text (code points; good enough for tables). */
-static size_t width(const char *s)
+/* Decodes one UTF-8 sequence at s (well-formed or not) into *cp;
+ * returns its length. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-	size_t n = 0;
+	size_t n = 1;
 
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
+	*cp = s[0];
+	if (s[0] >= 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+	    (s[3] & 0xc0) == 0x80) {
+		*cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
+		      (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+		n = 4;
+	} else if (s[0] >= 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (uint32_t)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+		n = 3;
+	} else if (s[0] >= 0xc0 && (s[1] & 0xc0) == 0x80) {
+		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+		n = 2;
+	}
 	return n;
 }
 
-/* Cuts UTF-8 text to at most max code points, marking the cut. */
+/* Terminal columns of a code point: 2 for East Asian wide and fullwidth
+ * characters, 0 for combining marks, else 1. */
+static size_t cp_width(uint32_t c)
+{
+	static const uint32_t wide[][2] = {
+		{0x1100, 0x115f},   {0x2e80, 0x303e},	{0x3041, 0x33ff}, {0x3400, 0x4dbf},
+		{0x4e00, 0x9fff},   {0xa000, 0xa4cf},	{0xac00, 0xd7a3}, {0xf900, 0xfaff},
+		{0xfe30, 0xfe4f},   {0xff00, 0xff60},	{0xffe0, 0xffe6}, {0x1f300, 0x1f64f},
+		{0x1f900, 0x1f9ff}, {0x20000, 0x3fffd},
+	};
+
+	if ((c >= 0x300 && c <= 0x36f) || c == 0x200b || c == 0x200d)
+		return 0;
+	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		if (c >= wide[i][0] && c <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+/* Display width of UTF-8 text. */
+static size_t width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	uint32_t cp;
+
+	while (*p) {
+		p += utf8_next(p, &cp);
+		n += cp_width(cp);
+	}
+	return n;
+}
+
+/* Control characters (a newline in a deal name) would break the table. */
+static void flatten(struct buf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if ((unsigned char)b->data[i] < 0x20 || b->data[i] == 0x7f)
+			b->data[i] = ' ';
+}
+
+/* Cuts UTF-8 text to at most max columns, marking the cut. */
 static void clip(struct buf *b, size_t max)
 {
 	size_t n = 0, i = 0;
+	uint32_t cp;
 
 	if (width(b->data) <= max)
 		return;
-	while (i < b->len && n < max - 1) {
-		i++;
-		while (i < b->len && ((unsigned char)b->data[i] & 0xc0) == 0x80)
-			i++;
-		n++;
+	while (i < b->len) {
+		size_t len = utf8_next((const unsigned char *)b->data + i, &cp);
+		if (n + cp_width(cp) > max - 1)
+			break;
+		n += cp_width(cp);
+		i += len;
 	}
 	b->len = i;
 	b->data[i] = '\0';
 	buf_addstr(b, "~");
 }
 
-/* Text columns wider than this are cut so tables fit 100 columns. */
-#define TEXT_MAX 28
+/* Text columns wider than this are cut so tables fit; a table wider than
+ * TEXT_WIDTH is printed in groups of columns, each repeating the leading
+ * text columns (the row's name). */
+#define TEXT_MAX   28
+#define TEXT_WIDTH 100
+
+static void text_rows(const struct report_table *t, char **cell, const size_t *w, size_t nrows,
+		      const size_t *cols, size_t ncols, FILE *fp)
+{
+	for (size_t r = 0; r <= nrows; r++) {
+		if (r == 1 || (r == nrows && t->totals != NULL)) {
+			for (size_t k = 0; k < ncols; k++) {
+				for (size_t j = 0; j < w[cols[k]]; j++)
+					fputc('-', fp);
+				fputs(k + 1 < ncols ? "  " : "\n", fp);
+			}
+		}
+		for (size_t k = 0; k < ncols; k++) {
+			size_t c = cols[k];
+			const char *s = cell[r * t->ncols + c];
+			size_t pad = w[c] - width(s);
+			int right = numeric(t->cols[c].kind);
+			if (right)
+				fprintf(fp, "%*s", (int)pad, "");
+			fputs(s, fp);
+			if (!right && k + 1 < ncols)
+				fprintf(fp, "%*s", (int)pad, "");
+			fputs(k + 1 < ncols ? "  " : "\n", fp);
+		}
+	}
+}
 
 static void text_table(const struct report_table *t, FILE *fp)
 {
 	size_t nrows = t->nrows + (t->totals != NULL), *w = xcalloc(t->ncols, sizeof *w);
+	size_t *cols = xcalloc(t->ncols, sizeof *cols), nkey = 0, keyw = 0, next;
 	char **cell = xcalloc((nrows + 1) * t->ncols, sizeof *cell);
 	struct buf b;
 
@@ -126,43 +211,42 @@ static void text_table(const struct report_table *t, FILE *fp)
 		const struct report_cell *row = r < t->nrows ? &t->cells[r * t->ncols] : t->totals;
 		for (size_t c = 0; c < t->ncols; c++) {
 			buf_reset(&b);
+			buf_addstr(&b, "");
 			if (r == t->nrows && c == 0 && row[c].null)
 				buf_addstr(&b, "total");
-			else if (r == t->nrows && row[c].null)
-				buf_addstr(&b, "");
-			else
+			else if (r < t->nrows || !row[c].null)
 				cell_text(&t->cols[c], &row[c], &b);
+			flatten(&b);
 			if (!numeric(t->cols[c].kind))
 				clip(&b, TEXT_MAX);
-			cell[(r + 1) * t->ncols + c] = xstrdup(b.data != NULL ? b.data : "");
+			cell[(r + 1) * t->ncols + c] = xstrdup(b.data);
 			if (width(cell[(r + 1) * t->ncols + c]) > w[c])
 				w[c] = width(cell[(r + 1) * t->ncols + c]);
 		}
 	}
 	fprintf(fp, "%s\n", t->title);
-	for (size_t r = 0; r <= nrows; r++) {
-		if (r == 1 || (r == nrows && t->totals != NULL)) {
-			for (size_t c = 0; c < t->ncols; c++) {
-				for (size_t k = 0; k < w[c]; k++)
-					fputc('-', fp);
-				fputs(c + 1 < t->ncols ? "  " : "\n", fp);
-			}
+	/* The leading text columns name the row; they start every group. */
+	while (nkey < t->ncols && !numeric(t->cols[nkey].kind) && nkey < 2)
+		keyw += w[nkey++] + 2;
+	if (nkey == t->ncols)
+		nkey = 0, keyw = 0;
+	for (size_t c = nkey; c < t->ncols; c = next) {
+		size_t n = 0, used = keyw;
+		for (size_t k = 0; k < nkey; k++)
+			cols[n++] = k;
+		next = c;
+		while (next < t->ncols && (next == c || used + w[next] <= TEXT_WIDTH)) {
+			used += w[next] + 2;
+			cols[n++] = next++;
 		}
-		for (size_t c = 0; c < t->ncols; c++) {
-			const char *s = cell[r * t->ncols + c];
-			size_t pad = w[c] - width(s);
-			int right = numeric(t->cols[c].kind);
-			if (right)
-				fprintf(fp, "%*s", (int)pad, "");
-			fputs(s, fp);
-			if (!right && c + 1 < t->ncols)
-				fprintf(fp, "%*s", (int)pad, "");
-			fputs(c + 1 < t->ncols ? "  " : "\n", fp);
-		}
+		if (c > nkey)
+			fputc('\n', fp);
+		text_rows(t, cell, w, nrows, cols, n, fp);
 	}
 	for (size_t i = 0; i < (nrows + 1) * t->ncols; i++)
 		free(cell[i]);
 	free(cell);
+	free(cols);
 	free(w);
 	buf_release(&b);
 }
@@ -170,16 +254,36 @@ static void text_table(const struct report_table *t, FILE *fp)
 static void text_header(const struct report_doc *d, FILE *fp)
 {
 	char from[16], to[16];
+	size_t col;
 
 	report_local_date(d->tz, d->p.from, from, sizeof from);
 	report_local_date(d->tz, d->p.to - 1, to, sizeof to);
-	fprintf(fp, "%s report, %s to %s (%s), by %s", d->report, from, to, d->tz,
+	fprintf(fp, "%s report, %s to %s (%s), by %s\n", d->report, from, to, d->tz,
 		period_names[d->p.period]);
-	for (size_t i = 0; i < d->nparams; i++)
-		fprintf(fp, ", %s %s", d->params[i].key, d->params[i].value);
-	if (d->currency != NULL)
-		fprintf(fp, ", money in %s", d->currency);
-	fputs("\n\n", fp);
+	/* The parameters, wrapped to the page width. */
+	col = 0;
+	for (size_t i = 0; i <= d->nparams; i++) {
+		char item[256];
+		size_t n;
+		if (i < d->nparams)
+			snprintf(item, sizeof item, "%s: %s", d->params[i].key,
+				 *d->params[i].value ? d->params[i].value : "-");
+		else if (d->currency != NULL)
+			snprintf(item, sizeof item, "money in %s", d->currency);
+		else
+			break;
+		for (char *q = item; *q; q++)
+			if ((unsigned char)*q < 0x20)
+				*q = ' ';
+		n = width(item);
+		if (col > 0 && col + 2 + n > TEXT_WIDTH) {
+			fputc('\n', fp);
+			col = 0;
+		}
+		col += fprintf(fp, "%s%s", col > 0 ? ", " : "", item) > 0 ? (col > 0 ? 2 : 0) + n :
+									    0;
+	}
+	fputs(col > 0 ? "\n\n" : "\n", fp);
 }
 
 static void render_text(const struct report_doc *d, FILE *fp)

@@ -1,12 +1,13 @@
 #!/bin/sh
 # scripts/deps.sh - installs the Debian packages crmsync needs to build, test
 # and run its demo, when any is missing. Silent and fast when all are there:
-# one dpkg-query call. Uses sudo when not root.
+# one dpkg-query call. Uses sudo when not root. chromium is for the tests
+# only: tests/integration/report_html.sh loads the HTML reports headless.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format valgrind
 libetpan-dev libcurl4-gnutls-dev libical-dev libsqlite3-dev sqlite3 libxml2-dev
 libgnutls28-dev libidn2-dev tzdata ca-certificates dovecot-imapd radicale openssl curl
-python3 time"
+python3 time chromium"
 
 missing=""
 for p in $PKGS; do

@@ -257,9 +257,19 @@ static const char *const schema_v2[] = {
 	NULL,
 };
 
+/* Reports (issue 6): deal links looked up without reading the table, won
+ * deals of a range found by their close date. */
+static const char *const schema_v3[] = {
+	"CREATE INDEX activity_links_deal ON activity_links(type, target_id, activity_id);",
+	"DROP INDEX activity_links_target;", /* a prefix of the one above */
+	"CREATE INDEX deals_closed ON deals(status, closed_at);",
+	NULL,
+};
+
 const struct schema_migration schema_migrations[] = {
 	{1, "initial schema", schema_v1},
 	{2, "deals, purges and explanations", schema_v2},
+	{3, "report indexes", schema_v3},
 };
 
 const int schema_nmigrations = (int)(sizeof schema_migrations / sizeof schema_migrations[0]);

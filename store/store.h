@@ -614,12 +614,149 @@ int store_address_activities(struct store *st, const char *key, int64_t limit,
  * implemented in its own store/rep_*.c. They read only. */
 
 /* ---- reports: activity (store/rep_activity.c) ---- */
+
+/* The figures of one team member in one period (SPEC §6 "activity"),
+ * or of everyone over the whole range (the totals). */
+struct store_act_figures {
+	int64_t emails_sent, emails_received, meetings_held, calls;
+	double meeting_hours;
+	int64_t contacts_touched, deals_touched;   /* distinct */
+	int64_t responses;			   /* first-response samples */
+	int64_t response_median_s, response_p90_s; /* meaningful when responses > 0 */
+};
+
+struct store_act_report {
+	size_t nusers, nperiods;
+	char **users;			 /* owned; primary emails, in order */
+	struct store_act_figures *cells; /* owned; nusers * nperiods, user after user */
+	struct store_act_figures totals;
+};
+
+/* Aggregates the activity report in SQL. `bounds` holds nperiods + 1
+ * ascending UTC times: period k is [bounds[k], bounds[k+1]), and
+ * activities outside [bounds[0], bounds[nperiods]) are not counted. The
+ * team members are every user ordered by primary email, or only the one
+ * with the address `user` (primary or alias; unknown: ERR_USAGE). Every
+ * user × period cell is filled, zeros included. The median is the
+ * nearest-rank 50th percentile (the lower middle of an even count), p90
+ * the nearest-rank 90th. Release *out with store_act_report_release. */
+int store_act_report(struct store *st, const char *user, const int64_t *bounds, size_t nperiods,
+		     struct store_act_report *out, struct err *err);
+void store_act_report_release(struct store_act_report *r);
+
+/* An open deal with no linked activity since `cutoff`. */
+struct store_stale_deal {
+	const char *key, *name; /* borrowed for the call */
+	const char *owner;	/* borrowed; the owner's primary email, or NULL */
+	int64_t last_activity;	/* STORE_NO_TIME: none before `asof` */
+};
+
+/* Calls fn for each open deal (owned by the user with address `user`,
+ * unless NULL) whose latest linked activity (activity_links type deal)
+ * before `asof` is older than `cutoff`, or which has none; those with
+ * none first, then oldest first, ties by deal key. */
+int store_act_stale_deals(struct store *st, const char *user, int64_t asof, int64_t cutoff,
+			  int (*fn)(const struct store_stale_deal *sd, void *arg), void *arg,
+			  struct err *err);
 /* ---- end reports: activity ---- */
 
 /* ---- reports: attribution (store/rep_attribution.c) ---- */
+/* A deal's lead source is its own lead_source, or else that of its first
+ * contact (the earliest created, then the lowest id); empty or missing is
+ * "(none)". Counted deals are those created in [from, to) and those won
+ * (status won) with closed_at in [from, to). */
+
+/* One row of the attribution report, per lead source. */
+struct store_attr_source {
+	const char *source; /* borrowed; NULL for the totals row */
+	int64_t leads;	    /* contacts created in range with this lead_source */
+	int64_t deals;	    /* deals created in range */
+	int64_t deals_won;  /* of those, won (closed_at NULL or before `to`) */
+	int64_t won;	    /* deals won with closed_at in range */
+	int64_t won_value;  /* their value_minor (NULL counts 0) */
+	double median_days; /* of closed_at - created_at over `won`; valid if won > 0 */
+};
+
+/* Calls fn for every lead source seen in range (contacts created, deals
+ * created, deals won), ordered by won_value descending then source, and
+ * last once with the totals (source NULL). The struct is valid during
+ * the call only; fn returns -1 to stop (the call then returns 0). */
+int store_attr_sources(struct store *st, int64_t from, int64_t to,
+		       int (*fn)(const struct store_attr_source *s, void *arg), void *arg,
+		       struct err *err);
+
+/* The currency of the counted deals in *currency_out (owned), or NULL when
+ * there are none or they use several. */
+int store_attr_currency(struct store *st, int64_t from, int64_t to, char **currency_out,
+			struct err *err);
+
+/* One touchpoint of a won deal. */
+struct store_attr_touch {
+	int64_t deal;
+	int64_t value_minor;	    /* the deal's value (NULL counts 0) */
+	int64_t created_at;	    /* the deal's */
+	int64_t closed_at;	    /* the deal's */
+	int64_t contact_created_at; /* its first contact's; STORE_NO_TIME when none */
+	int lead;		    /* 1: the lead-source touch */
+	const char *channel;	    /* borrowed: the lead source, or email-inbound,
+				     * email-outbound, meeting, call */
+	int64_t at;		    /* when: for the lead touch the earlier of the
+				     * deal's and its first contact's created_at */
+};
+
+/* Calls fn for every touchpoint of every deal won with closed_at in
+ * [from, to), deal after deal (ascending id); a deal's lead-source touch
+ * comes first, then its activities linked to the deal (activity_links type
+ * deal) that occurred at or before closed_at, by occurred_at then id.
+ * Activities count as touches when they are email inbound or outbound,
+ * calls, and meetings not cancelled or declined; notes and internal mail
+ * do not. fn returns -1 to stop (the call then returns 0). */
+int store_attr_touches(struct store *st, int64_t from, int64_t to,
+		       int (*fn)(const struct store_attr_touch *t, void *arg), void *arg,
+		       struct err *err);
 /* ---- end reports: attribution ---- */
 
 /* ---- reports: funnel and forecast (store/rep_pipeline.c) ---- */
+
+/* A stage of the pipeline. */
+struct store_pipeline_stage {
+	int64_t id;
+	char *name; /* owned */
+	int64_t position;
+	int probability; /* 0-100, or -1 when the stage has none */
+};
+/* The stages in pipeline order (position, then id), in a heap array the
+ * caller frees with store_pipeline_stages_free. */
+int store_pipeline_stages(struct store *st, struct store_pipeline_stage **stages_out, size_t *n_out,
+			  struct err *err);
+void store_pipeline_stages_free(struct store_pipeline_stage *stages, size_t n);
+
+/* Calls fn for every stage_history entry of the deals created in
+ * [from, to), grouped by deal (ascending id), each deal's entries in
+ * entered_at order (ties in the order they were written). left_at is the
+ * entered_at of the deal's next entry, or STORE_NO_TIME for its last. fn
+ * returns 0 to go on, -1 to stop (the call then returns -1 without
+ * setting err). */
+int store_funnel_history(struct store *st, int64_t from, int64_t to,
+			 int (*fn)(int64_t deal, int64_t stage, int64_t entered_at, int64_t left_at,
+				   void *arg),
+			 void *arg, struct err *err);
+
+/* An open deal as the forecast sees it; strings valid during the call. */
+struct store_forecast_deal {
+	int64_t expected_close; /* STORE_NO_TIME when not set */
+	int64_t value_minor;	/* 0 when not set */
+	const char *currency;
+	int probability; /* its stage's, 0-100, or -1 when none */
+};
+/* Calls fn for every open deal, those without an expected close first,
+ * then by expected_close ascending. fn as for store_funnel_history. */
+int store_forecast_open_deals(struct store *st,
+			      int (*fn)(const struct store_forecast_deal *deal, void *arg),
+			      void *arg, struct err *err);
+/* The numbers of won and lost deals with closed_at in [from, to). */
+int store_forecast_closed(struct store *st, int64_t from, int64_t to, int64_t *won_out,
+			  int64_t *lost_out, struct err *err);
 /* ---- end reports: funnel and forecast ---- */
 
 #endif
