@@ -96,8 +96,10 @@ demo: deps
 	@sh scripts/demo.sh $(BUILD)/crmsync
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/crmsync $(BUILD)/tools/imap_floor
-	@sh scripts/bench.sh $(BUILD)/crmsync $(BUILD)/tools/imap_floor
+	@$(MAKE) --no-print-directory $(BUILD)/crmsync $(BUILD)/tools/imap_floor \
+		$(BUILD)/tests/test_report_activity
+	@sh scripts/bench.sh $(BUILD)/crmsync $(BUILD)/tools/imap_floor \
+		$(BUILD)/tests/test_report_activity
 
 SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch] tests/tools/*.[ch])
 format:

@@ -328,10 +328,15 @@ int match_resolve_new(const struct match_dir *d, struct store *st,
 	struct decision x;
 	int changed, rc = 0;
 
-	if (a->thread_key != NULL)
-		return match_resolve_thread(d, st, a->thread_key, id, now, NULL, err);
-	/* A new activity of its own: what the rules need is in hand, and
-	 * there is nothing stored to compare with. */
+	if (a->thread_key != NULL) {
+		int others = store_thread_has_others(st, a->thread_key, id, err);
+		if (others < 0)
+			return -1;
+		if (others)
+			return match_resolve_thread(d, st, a->thread_key, id, now, NULL, err);
+	}
+	/* A new activity alone in its thread: what the rules need is in hand,
+	 * and there is nothing stored to compare with. */
 	contacts = xcalloc(a->nlinks + 1, sizeof *contacts);
 	companies = xcalloc(a->nlinks + 1, sizeof *companies);
 	for (size_t i = 0; i < a->nlinks; i++) {

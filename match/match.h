@@ -98,8 +98,9 @@ int match_resolve_thread(const struct match_dir *d, struct store *st, const char
 			 int64_t activity_id, int64_t now, struct match_deal_counts *c,
 			 struct err *err);
 
-/* The same for an activity just created from `a`: a meeting (no thread)
- * is decided from `a` itself without reading the store back. */
+/* The same for an activity just created from `a`: when it is alone in its
+ * thread (a meeting, a new conversation) it is decided from `a` itself
+ * without reading the store back. */
 int match_resolve_new(const struct match_dir *d, struct store *st,
 		      const struct store_new_activity *a, int64_t id, int64_t now, struct err *err);
 

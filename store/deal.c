@@ -201,6 +201,22 @@ int store_thread_load(struct store *st, const char *thread_key, int64_t activity
 	return 0;
 }
 
+int store_thread_has_others(struct store *st, const char *thread_key, int64_t activity_id,
+			    struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st,
+				     "SELECT 1 FROM activities WHERE thread_key = ?1 AND id <> ?2 "
+				     "LIMIT 1",
+				     err);
+	int64_t one;
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, thread_key);
+	sqlite3_bind_int64(s, 2, activity_id);
+	return store_query_i64(st, s, &one, err, "reading a thread");
+}
+
 /* ---- deal decisions ------------------------------------------------------ */
 
 /* The activity's current deal state, to compare with a decision. */

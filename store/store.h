@@ -454,6 +454,10 @@ struct store_thread_item {
 int store_thread_load(struct store *st, const char *thread_key, int64_t activity_id,
 		      struct store_thread_item **items_out, size_t *n_out, struct err *err);
 void store_thread_free(struct store_thread_item *items, size_t n);
+/* 1 if an activity other than `activity_id` has this thread_key, 0 if
+ * none, -1 on error. */
+int store_thread_has_others(struct store *st, const char *thread_key, int64_t activity_id,
+			    struct err *err);
 
 /* What the rules decided about one activity's deal. */
 struct store_deal_decision {
