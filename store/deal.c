@@ -498,7 +498,8 @@ int store_participants_load(struct store *st, int64_t activity,
 	return 0;
 }
 
-/* The activity's address/domain links as "type:id:rule" strings, sorted. */
+/* *same = 1 when the activity's contact and company links are exactly `links`
+ * (type, target and rule), 0 otherwise. */
 static int rule_links_same(struct store *st, int64_t activity, const struct store_new_link *links,
 			   size_t nlinks, int *same, struct err *err)
 {
