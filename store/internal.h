@@ -15,12 +15,13 @@
 
 struct err;
 
-#define STORE_NSTMT 224
+#define STORE_NSTMT 256
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int mapped; /* STORE_MAPPED */
 	int in_tx;
 	struct {
 		const char *sql;

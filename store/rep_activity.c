@@ -14,91 +14,29 @@
  * the connection's temp schema, which a read-only connection may write.
  */
 #include "store/internal.h"
+#include "store/repfacts.h"
 #include "core/err.h"
+#include "core/pairset.h"
 #include "core/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char sql_periods_create[] =
-	"CREATE TEMP TABLE IF NOT EXISTS rep_act_periods ("
-	"  idx INTEGER PRIMARY KEY, t0 INTEGER NOT NULL, t1 INTEGER NOT NULL)";
-static const char sql_periods_clear[] = "DELETE FROM temp.rep_act_periods";
-static const char sql_periods_add[] =
-	"INSERT INTO temp.rep_act_periods (idx, t0, t1) VALUES (?1, ?2, ?3)";
 
 static const char sql_user_one[] = "SELECT u.id, u.email FROM user_emails e JOIN users u "
 				   "ON u.id = e.user_id WHERE e.address = ?1";
 static const char sql_user_all[] = "SELECT id, email FROM users ORDER BY email";
 
-/* The activities of the periods, oldest period first. */
-#define PERIOD_SCAN                                                                           \
-	"FROM temp.rep_act_periods p CROSS JOIN activities a INDEXED BY activities_occurred " \
-	"ON a.occurred_at >= p.t0 AND a.occurred_at < p.t1 "
-
-/* What counts for whom (SPEC §6 counting rules): `what` is 0 sent (From
- * is the user), 1 received (an inbound mail addressed To/Cc to the user),
- * 2 a held meeting the user owns (with its length in seconds), 3 a call
- * the user owns. Result rows: kind 0 counts per user and period, kind 1
- * distinct contacts and deals per user and period, kind 2 distinct
- * contacts and deals over everything. */
-static const char sql_counts[] =
-	"WITH c(u, pidx, aid, what, secs) AS MATERIALIZED ("
-	"  SELECT e.user_id, p.idx, a.id, pt.role <> 'from', 0 " PERIOD_SCAN
-	"  JOIN participants pt ON pt.activity_id = a.id"
-	"  JOIN user_emails e ON e.address = pt.addr_key"
-	"  WHERE a.kind = 'email' AND (pt.role = 'from' OR"
-	"    (a.direction = 'inbound' AND pt.role IN ('to', 'cc')))"
-	"    AND (?1 IS NULL OR e.user_id = ?1)"
-	"  UNION ALL"
-	"  SELECT o.user_id, p.idx, a.id, CASE a.kind WHEN 'call' THEN 3 ELSE 2 END,"
-	"    CASE a.kind WHEN 'call' THEN 0 ELSE"
-	"      max(coalesce(a.ended_at, a.occurred_at) - a.occurred_at, 0) END " PERIOD_SCAN
-	"  JOIN activity_owners o ON o.activity_id = a.id"
-	"  WHERE (a.kind = 'call' OR (a.kind = 'meeting' AND a.status = 'held'))"
-	"    AND (?1 IS NULL OR o.user_id = ?1)"
-	"), t(u, pidx, contact, deal) AS ("
-	"  SELECT c.u, c.pidx, CASE l.type WHEN 'contact' THEN l.target_id END,"
-	"    CASE l.type WHEN 'deal' THEN l.target_id END"
-	"  FROM c JOIN activity_links l ON l.activity_id = c.aid"
-	"  WHERE l.type IN ('contact', 'deal'))"
-	"SELECT 0, u, pidx, count(DISTINCT CASE what WHEN 0 THEN aid END),"
-	"  count(DISTINCT CASE what WHEN 1 THEN aid END), sum(what = 2),"
-	"  total(secs), sum(what = 3) FROM c GROUP BY u, pidx "
-	"UNION ALL "
-	"SELECT 1, u, pidx, count(DISTINCT contact), count(DISTINCT deal), 0, 0, 0"
-	"  FROM t GROUP BY u, pidx "
-	"UNION ALL "
-	"SELECT 2, NULL, NULL, count(DISTINCT contact), count(DISTINCT deal), 0, 0, 0 FROM t";
-
-/* First response (SPEC §6): for each inbound mail whose From is a contact,
- * each team member it was addressed to (To/Cc), the delay until that
- * member's first later outbound mail in the same thread. Unanswered mail
- * gives no sample. Ranks are nearest-rank: median ceil(n/2), p90
- * ceil(9n/10). Rows: user (NULL: all), period, n, median, p90. */
-static const char sql_responses[] =
-	"WITH inb(u, pidx, t, th, aid) AS ("
-	"  SELECT DISTINCT e.user_id, p.idx, a.occurred_at, a.thread_key, a.id " PERIOD_SCAN
-	"  JOIN participants pt ON pt.activity_id = a.id AND pt.role IN ('to', 'cc')"
-	"  JOIN user_emails e ON e.address = pt.addr_key"
-	"  WHERE a.kind = 'email' AND a.direction = 'inbound' AND a.thread_key IS NOT NULL"
-	"    AND (?1 IS NULL OR e.user_id = ?1)"
-	"    AND EXISTS (SELECT 1 FROM participants f WHERE f.activity_id = a.id"
-	"      AND f.role = 'from' AND f.contact_id IS NOT NULL)"
-	"), s(u, pidx, secs) AS MATERIALIZED ("
-	"  SELECT * FROM (SELECT u, pidx, (SELECT min(r.occurred_at) FROM activities r"
-	"    JOIN participants rf ON rf.activity_id = r.id AND rf.role = 'from'"
-	"    JOIN user_emails re ON re.address = rf.addr_key"
-	"    WHERE r.thread_key = inb.th AND r.occurred_at > inb.t AND r.kind = 'email'"
-	"      AND r.direction = 'outbound' AND re.user_id = inb.u) - t AS secs FROM inb)"
-	"  WHERE secs IS NOT NULL"
-	"), k(u, pidx, secs, rn, n) AS ("
-	"  SELECT u, pidx, secs, row_number() OVER (PARTITION BY u, pidx ORDER BY secs),"
-	"    count(*) OVER (PARTITION BY u, pidx) FROM s"
-	"  UNION ALL"
-	"  SELECT NULL, NULL, secs, row_number() OVER (ORDER BY secs), count(*) OVER () FROM s)"
-	"SELECT u, pidx, n, max(CASE WHEN rn = (n + 1) / 2 THEN secs END),"
-	"  max(CASE WHEN rn = (9 * n + 9) / 10 THEN secs END) FROM k GROUP BY u, pidx";
+/* The facts and touches of [?1, ?2), of one user or all (?3 NULL), in time
+ * order (store/repfacts.h; the order is the tables' key). */
+static const char sql_facts[] =
+	"SELECT occurred_at, user_id, what, secs, from_contact, reply_at FROM rep_facts "
+	"WHERE occurred_at >= ?1 AND occurred_at < ?2 AND (?3 IS NULL OR user_id = ?3) "
+	"ORDER BY occurred_at";
+static const char sql_touches[] =
+	"SELECT occurred_at, user_id, is_deal, target_id FROM rep_touch "
+	"WHERE occurred_at >= ?1 AND occurred_at < ?2 AND (?3 IS NULL OR user_id = ?3) "
+	"ORDER BY occurred_at";
 
 /* Open deals with no deal-linked activity in [?3, ?2), and the latest
  * one before ?2 of each. The deals active in the window are found from the
@@ -151,126 +89,246 @@ static int load_users(struct store *st, const char *user, struct store_act_repor
 	return 0;
 }
 
-static int load_periods(struct store *st, const int64_t *bounds, size_t n, struct err *err)
-{
-	sqlite3_stmt *s;
+#define ACT_DIRECT_IDS 65536
 
-	if ((s = store_stmt(st, sql_periods_create, err)) == NULL ||
-	    store_step_done(st, s, err, "creating the report's periods") == -1)
-		return -1;
-	if ((s = store_stmt(st, sql_periods_clear, err)) == NULL ||
-	    store_step_done(st, s, err, "clearing the report's periods") == -1)
-		return -1;
-	for (size_t k = 0; k < n; k++) {
-		if ((s = store_stmt(st, sql_periods_add, err)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, (int64_t)k);
-		sqlite3_bind_int64(s, 2, bounds[k]);
-		sqlite3_bind_int64(s, 3, bounds[k + 1]);
-		if (store_step_done(st, s, err, "storing the report's periods") == -1)
-			return -1;
+/* A team member's position in the report, by user id. */
+struct act_user {
+	int64_t id;
+	size_t pos;
+};
+
+static int act_user_cmp(const void *a, const void *b)
+{
+	const struct act_user *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* First-response delays, in seconds. */
+struct act_samples {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static void samples_add(struct act_samples *s, int64_t v)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap == 0 ? 16 : s->cap * 2;
+		s->v = xreallocarray(s->v, s->cap, sizeof *s->v);
 	}
-	return 0;
+	s->v[s->n++] = v;
 }
 
-/* The cell of a result row, or NULL for the totals (user NULL) and for
- * rows of no listed user. */
-static struct store_act_figures *cell_of(struct store_act_report *r, const int64_t *ids,
-					 sqlite3_stmt *s, int ucol, int *totals_out)
+static int i64_cmp(const void *a, const void *b)
 {
-	int64_t id, k;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	*totals_out = sqlite3_column_type(s, ucol) == SQLITE_NULL;
-	if (*totals_out)
-		return NULL;
-	id = sqlite3_column_int64(s, ucol);
-	k = sqlite3_column_int64(s, ucol + 1);
-	if (k < 0 || (size_t)k >= r->nperiods)
-		return NULL;
-	for (size_t i = 0; i < r->nusers; i++)
-		if (ids[i] == id)
-			return &r->cells[i * r->nperiods + (size_t)k];
-	return NULL;
+	return (x > y) - (x < y);
 }
 
-static void add_counts(struct store_act_report *r, const int64_t *ids, sqlite3_stmt *s)
+/* The nearest-rank median (rank ceil(n/2)) and p90 (rank ceil(9n/10)). */
+static void samples_figures(struct act_samples *s, struct store_act_figures *f)
 {
-	int kind = sqlite3_column_int(s, 0), totals;
-	struct store_act_figures *f = cell_of(r, ids, s, 1, &totals);
-
-	if (totals) {
-		r->totals.contacts_touched = sqlite3_column_int64(s, 3);
-		r->totals.deals_touched = sqlite3_column_int64(s, 4);
+	f->responses = (int64_t)s->n;
+	if (s->n == 0)
 		return;
+	qsort(s->v, s->n, sizeof *s->v, i64_cmp);
+	f->response_median_s = s->v[(s->n + 1) / 2 - 1];
+	f->response_p90_s = s->v[(9 * s->n + 9) / 10 - 1];
+}
+
+/* One streaming pass: the rows come in time order, so the period only
+ * moves forward and the state is that of one period at a time. */
+struct act_scan {
+	struct store_act_report *r;
+	const int64_t *bounds;
+	struct act_user *byid; /* sorted by id */
+	size_t *pos_of;	       /* by id - 1 (ids up to ACT_DIRECT_IDS), else NULL */
+	size_t npos_of;
+	size_t k;	       /* the current period */
+	struct act_samples *samples, all;
+	struct pairset seen, seen_all;
+};
+
+/* Takes a user's responses of the current period into their cell and
+ * into the range's samples. */
+static void scan_responses(struct act_scan *sc, size_t pos)
+{
+	struct act_samples *s = &sc->samples[pos];
+
+	samples_figures(s, &sc->r->cells[pos * sc->r->nperiods + sc->k]);
+	for (size_t j = 0; j < s->n; j++)
+		samples_add(&sc->all, s->v[j]);
+	s->n = 0;
+}
+
+/* The cell of a row at time t of user_id (NULL: not a listed user), the
+ * period moved forward to t's; *pos_out is the user's position. */
+static struct store_act_figures *scan_cell(struct act_scan *sc, int64_t t, int64_t user_id,
+					   size_t *pos_out)
+{
+	struct act_user key = {.id = user_id}, *u;
+
+	while (sc->k + 1 < sc->r->nperiods && t >= sc->bounds[sc->k + 1]) {
+		if (sc->samples != NULL)
+			for (size_t i = 0; i < sc->r->nusers; i++)
+				scan_responses(sc, i);
+		pairset_clear(&sc->seen);
+		sc->k++;
 	}
+	if (sc->pos_of != NULL) {
+		if (user_id < 1 || (uint64_t)user_id > sc->npos_of ||
+		    sc->pos_of[user_id - 1] == SIZE_MAX)
+			return NULL;
+		*pos_out = sc->pos_of[user_id - 1];
+	} else {
+		u = bsearch(&key, sc->byid, sc->r->nusers, sizeof *sc->byid, act_user_cmp);
+		if (u == NULL)
+			return NULL;
+		*pos_out = u->pos;
+	}
+	return &sc->r->cells[*pos_out * sc->r->nperiods + sc->k];
+}
+
+static void scan_fact(struct act_scan *sc, sqlite3_stmt *s)
+{
+	int64_t t = sqlite3_column_int64(s, 0), user = sqlite3_column_int64(s, 1);
+	size_t pos;
+	struct store_act_figures *f = scan_cell(sc, t, user, &pos);
+
 	if (f == NULL)
 		return;
-	if (kind == 1) {
-		f->contacts_touched = sqlite3_column_int64(s, 3);
-		f->deals_touched = sqlite3_column_int64(s, 4);
-		return;
+	switch (sqlite3_column_int(s, 2)) {
+	case 0:
+		f->emails_sent++;
+		break;
+	case 1:
+		f->emails_received++;
+		if (sqlite3_column_int(s, 4) && sqlite3_column_type(s, 5) != SQLITE_NULL)
+			samples_add(&sc->samples[pos], sqlite3_column_int64(s, 5) - t);
+		break;
+	case 2:
+		f->meetings_held++;
+		f->meeting_hours += (double)sqlite3_column_int64(s, 3); /* seconds, for now */
+		break;
+	default:
+		f->calls++;
+		break;
 	}
-	f->emails_sent = sqlite3_column_int64(s, 3);
-	f->emails_received = sqlite3_column_int64(s, 4);
-	f->meetings_held = sqlite3_column_int64(s, 5);
-	f->meeting_hours = sqlite3_column_double(s, 6) / 3600.0;
-	f->calls = sqlite3_column_int64(s, 7);
-	r->totals.emails_sent += f->emails_sent;
-	r->totals.emails_received += f->emails_received;
-	r->totals.meetings_held += f->meetings_held;
-	r->totals.meeting_hours += f->meeting_hours;
-	r->totals.calls += f->calls;
 }
 
-static void add_responses(struct store_act_report *r, const int64_t *ids, sqlite3_stmt *s)
+static void scan_touch(struct act_scan *sc, sqlite3_stmt *s)
 {
-	int totals;
-	struct store_act_figures *f = cell_of(r, ids, s, 0, &totals);
+	int64_t t = sqlite3_column_int64(s, 0), user = sqlite3_column_int64(s, 1);
+	int64_t target = sqlite3_column_int64(s, 3);
+	int is_deal = sqlite3_column_int(s, 2) != 0;
+	size_t pos, cell;
+	struct store_act_figures *f = scan_cell(sc, t, user, &pos);
 
-	if (totals)
-		f = &r->totals;
 	if (f == NULL)
 		return;
-	f->responses = sqlite3_column_int64(s, 2);
-	f->response_median_s = sqlite3_column_int64(s, 3);
-	f->response_p90_s = sqlite3_column_int64(s, 4);
+	cell = (size_t)(f - sc->r->cells);
+	/* Seen in the cell's period: then seen in the range too. */
+	if (!pairset_add(&sc->seen, (int64_t)cell * 2 + is_deal, target))
+		return;
+	(*(is_deal ? &f->deals_touched : &f->contacts_touched))++;
+	if (pairset_add(&sc->seen_all, is_deal, target))
+		(*(is_deal ? &sc->r->totals.deals_touched : &sc->r->totals.contacts_touched))++;
 }
 
-static int run_grouped(struct store *st, const char *sql, int64_t user_id,
-		       void (*add)(struct store_act_report *, const int64_t *, sqlite3_stmt *),
-		       struct store_act_report *r, const int64_t *ids, struct err *err)
+static int scan_rows(struct store *st, const char *sql, int64_t user_id, struct act_scan *sc,
+		     void (*row)(struct act_scan *, sqlite3_stmt *), struct err *err)
 {
 	sqlite3_stmt *s = store_stmt(st, sql, err);
 	int rc;
 
 	if (s == NULL)
 		return -1;
+	sqlite3_bind_int64(s, 1, sc->bounds[0]);
+	sqlite3_bind_int64(s, 2, sc->bounds[sc->r->nperiods]);
 	if (user_id != -1)
-		sqlite3_bind_int64(s, 1, user_id);
+		sqlite3_bind_int64(s, 3, user_id);
+	sc->k = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		add(r, ids, s);
+		row(sc, s);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_fail(st, err, "aggregating activities");
+	return rc == SQLITE_DONE ? 0 : store_fail(st, err, "reading the activity report's facts");
+}
+
+/* The figures of the facts scan, once it is over: the last period's
+ * responses, hours from seconds, and the totals. */
+static void scan_finish(struct act_scan *sc)
+{
+	struct store_act_report *r = sc->r;
+	double secs = 0;
+
+	for (size_t i = 0; i < r->nusers; i++) {
+		scan_responses(sc, i);
+		for (size_t k = 0; k < r->nperiods; k++) {
+			struct store_act_figures *f = &r->cells[i * r->nperiods + k];
+			r->totals.emails_sent += f->emails_sent;
+			r->totals.emails_received += f->emails_received;
+			r->totals.meetings_held += f->meetings_held;
+			r->totals.calls += f->calls;
+			secs += f->meeting_hours;
+			f->meeting_hours /= 3600.0;
+		}
+	}
+	r->totals.meeting_hours = secs / 3600.0;
 }
 
 int store_act_report(struct store *st, const char *user, const int64_t *bounds, size_t nperiods,
 		     struct store_act_report *out, struct err *err)
 {
+	struct act_scan sc = {.r = out, .bounds = bounds};
 	int64_t *ids = NULL, user_id;
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (load_users(st, user, out, &ids, err) == -1 ||
-	    load_periods(st, bounds, nperiods, err) == -1)
+	pairset_init(&sc.seen);
+	pairset_init(&sc.seen_all);
+	if (nperiods == 0)
+		return err_set(err, ERR_USAGE, "the report has no period");
+	if (load_users(st, user, out, &ids, err) == -1)
 		goto out;
 	out->nperiods = nperiods;
 	out->cells = xcalloc(out->nusers * nperiods + 1, sizeof *out->cells);
+	sc.byid = xcalloc(out->nusers + 1, sizeof *sc.byid);
+	for (size_t i = 0; i < out->nusers; i++)
+		sc.byid[i] = (struct act_user){.id = ids[i], .pos = i};
+	qsort(sc.byid, out->nusers, sizeof *sc.byid, act_user_cmp);
+	/* User ids are rowids, small in practice: index them directly. */
+	if (out->nusers > 0 && sc.byid[0].id >= 1 && sc.byid[out->nusers - 1].id <= ACT_DIRECT_IDS) {
+		sc.npos_of = (size_t)sc.byid[out->nusers - 1].id;
+		sc.pos_of = xreallocarray(NULL, sc.npos_of, sizeof *sc.pos_of);
+		for (size_t i = 0; i < sc.npos_of; i++)
+			sc.pos_of[i] = SIZE_MAX;
+		for (size_t i = 0; i < out->nusers; i++)
+			sc.pos_of[sc.byid[i].id - 1] = sc.byid[i].pos;
+	}
+	sc.samples = xcalloc(out->nusers + 1, sizeof *sc.samples);
 	user_id = user != NULL ? ids[0] : -1;
-	if (run_grouped(st, sql_counts, user_id, add_counts, out, ids, err) == -1 ||
-	    run_grouped(st, sql_responses, user_id, add_responses, out, ids, err) == -1)
+	if (scan_rows(st, sql_facts, user_id, &sc, scan_fact, err) == -1)
 		goto out;
+	scan_finish(&sc);
+	for (size_t i = 0; i < out->nusers; i++)
+		free(sc.samples[i].v);
+	free(sc.samples);
+	sc.samples = NULL;
+	if (scan_rows(st, sql_touches, user_id, &sc, scan_touch, err) == -1)
+		goto out;
+	samples_figures(&sc.all, &out->totals);
 	rc = 0;
 out:
+	if (sc.samples != NULL)
+		for (size_t i = 0; i < out->nusers; i++)
+			free(sc.samples[i].v);
+	free(sc.samples);
+	free(sc.all.v);
+	free(sc.byid);
+	free(sc.pos_of);
+	pairset_release(&sc.seen);
+	pairset_release(&sc.seen_all);
 	free(ids);
 	if (rc == -1)
 		store_act_report_release(out);
@@ -303,4 +361,41 @@ int store_act_stale_deals(struct store *st, const char *user, int64_t asof, int6
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
 						       store_fail(st, err, "reading stale deals");
+}
+
+/* ---- checking the facts ---------------------------------------------- */
+
+static const char sql_verify[] =
+	"DROP TABLE IF EXISTS temp.rv_facts;"
+	"DROP TABLE IF EXISTS temp.rv_touch;"
+	"CREATE TEMP TABLE rv_facts (occurred_at, activity_id, user_id, what, secs, "
+	"  from_contact, reply_at, PRIMARY KEY (occurred_at, activity_id, user_id, what));"
+	"CREATE INDEX temp.rv_facts_activity ON rv_facts(activity_id);"
+	"CREATE TEMP TABLE rv_touch (occurred_at, activity_id, user_id, is_deal, target_id);"
+	"INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_MAIL_FACTS("1") ";"
+	"INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_OWNER_FACTS("1") ";"
+	"UPDATE temp.rv_facts SET reply_at = " REP_REPLY_IN("rv_facts") " WHERE what = 1;"
+	"INSERT INTO temp.rv_touch " REP_TOUCHES_OF("temp.rv_facts", "1") ";";
+
+static const char sql_verify_count[] =
+	"SELECT (SELECT count(*) FROM (SELECT * FROM rep_facts EXCEPT SELECT * FROM "
+	"temp.rv_facts)) + (SELECT count(*) FROM (SELECT * FROM temp.rv_facts EXCEPT "
+	"SELECT * FROM rep_facts)) + (SELECT count(*) FROM (SELECT * FROM rep_touch EXCEPT "
+	"SELECT * FROM temp.rv_touch)) + (SELECT count(*) FROM (SELECT * FROM temp.rv_touch "
+	"EXCEPT SELECT * FROM rep_touch))";
+
+int store_rep_verify(struct store *st, int64_t *ndiff_out, struct err *err)
+{
+	sqlite3_stmt *s;
+	struct err ignored;
+	int rc;
+
+	if (store_exec_script(st, sql_verify, err) == -1)
+		return -1;
+	if ((s = store_stmt(st, sql_verify_count, err)) == NULL)
+		return -1;
+	rc = store_query_i64(st, s, ndiff_out, err, "comparing the report facts");
+	err_init(&ignored);
+	store_exec_script(st, "DROP TABLE temp.rv_facts; DROP TABLE temp.rv_touch;", &ignored);
+	return rc < 0 ? -1 : 0;
 }

@@ -30,6 +30,8 @@ struct store;
 enum store_open_flags {
 	STORE_READONLY = 1 << 0, /* no writes, no migration (fails if migration is needed) */
 	STORE_NOCREATE = 1 << 1, /* fail when the database file does not exist */
+	STORE_MAPPED = 1 << 2,	 /* read through a memory map (reports: long range
+				  * scans; the mapped pages count in the RSS) */
 };
 
 /* Opens or creates the database at `path` (":memory:" for a private
@@ -662,6 +664,11 @@ struct store_stale_deal {
 int store_act_stale_deals(struct store *st, const char *user, int64_t asof, int64_t cutoff,
 			  int (*fn)(const struct store_stale_deal *sd, void *arg), void *arg,
 			  struct err *err);
+/* Recomputes the activity report's facts (store/repfacts.h) from what is
+ * stored and compares them with the tables the triggers keep: *ndiff_out
+ * is the number of rows that differ either way (0: they agree). For
+ * tests; a full scan. */
+int store_rep_verify(struct store *st, int64_t *ndiff_out, struct err *err);
 /* ---- end reports: activity ---- */
 
 /* ---- reports: attribution (store/rep_attribution.c) ---- */

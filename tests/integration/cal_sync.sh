@@ -231,4 +231,5 @@ check "no Basic credentials were sent" [ -z "$(grep -v '^Bearer ' "$T/bearer.log
 check "the token is not printed" [ -z "$(grep -a tok-abc-123 "$T/out" "$T/err")" ]
 bearer_stop
 
+rep_facts_agree "$DB" "after the calendar updates, moves and cancellations"
 t_done cal_sync

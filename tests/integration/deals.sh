@@ -74,6 +74,7 @@ check_world() {
 	else
 		fail "$3 matches $(basename "$1"): $(tail -n 12 "$T/check")"
 	fi
+	rep_facts_agree "$2" "$3"
 }
 conf "$T/c.conf" "$DB"
 import_crm "$DB"
@@ -311,6 +312,7 @@ check "purge: the activities' subjects are known" [ "$(grep -c '' "$T/purge-subj
 check "purge: the address is in the database before" [ "$(q "$DB" "SELECT count(*) FROM participants WHERE lower(address) = '$addr'")" -gt 0 ]
 crm -c "$T/c.conf" purge --address "$addr"
 expect_rc 0 "purge --address $addr"
+rep_facts_agree "$DB" "after purge --address"
 check "purge prints one summary line" [ "$(grep -c '' "$T/out")" = 1 ]
 purge_check() { # WHAT
 	"$PY" - "$DB" "$addr" "$S" "$T/purge-subjects" >"$T/pc" 2>&1 <<'PY'

@@ -60,6 +60,16 @@ expect_out() { # pattern description
 # q DB SQL: one value from the database.
 q() { sqlite3 -batch -noheader "$1" "$2"; }
 
+# rep_facts_agree DB WHAT: the activity report's facts, kept by triggers,
+# equal a recomputation from the stored activities (tests/tools/rep_verify).
+rep_facts_agree() {
+	if ${VALGRIND:-} "${TOOL_BIN_DIR:-$TOP/build/tools}/rep_verify" "$1" >"$T/rv" 2>&1; then
+		ok
+	else
+		fail "$2: report facts differ from a recomputation: $(tail -n 3 "$T/rv")"
+	fi
+}
+
 t_done() {
 	if [ "$t_skip" -gt 0 ]; then
 		echo "$1: $t_pass passed, $t_fail failed, $t_skip skipped"

@@ -47,6 +47,7 @@ if "$PY" "$TOP/tests/integration/check_expect.py" "$W/expect.jsonl" "$DB" >"$T/c
 else
 	fail "first sync matches expect.jsonl: $(tail -n 12 "$T/check")"
 fi
+rep_facts_agree "$DB" "first sync"
 check "no password in the database" [ -z "$(grep -a "$IMAP_PW" "$DB" "$DB-wal" 2>/dev/null)" ]
 check "no password in the output" [ -z "$(grep -a "$IMAP_PW" "$T/out" "$T/err")" ]
 sqlite3 "$DB" "SELECT reason, count(*) FROM item_outcomes WHERE outcome='skipped' GROUP BY reason" >"$T/reasons"
