@@ -1,9 +1,12 @@
 /* cli/cmd_report.c - `crmsync report activity|attribution|funnel|forecast`
  * (SPEC §6): parse the options, build the document from the store, render
- * it to stdout or -o FILE. */
+ * it to stdout or -o FILE. CSV has no room for the line saying which
+ * deals the money leaves out (other currencies), so it goes to stderr as
+ * a warning. */
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "parsers/addr.h"
@@ -23,11 +26,12 @@ static const struct {
 	const char *name;
 	int (*build)(struct store *st, const struct report_params *p, struct report_doc *d,
 		     struct err *err);
+	int money; /* takes --currency */
 } reports[] = {
-	{"activity", report_activity},
-	{"attribution", report_attribution},
-	{"funnel", report_funnel},
-	{"forecast", report_forecast},
+	{"activity", report_activity, 0},
+	{"attribution", report_attribution, 1},
+	{"funnel", report_funnel, 0},
+	{"forecast", report_forecast, 1},
 };
 
 static const char *const models[] = {"first",	 "last",       "linear", "u-shaped",
@@ -47,6 +51,9 @@ static int report_usage(FILE *fp)
 	      "  --half-life DAYS         time-decay half-life (default 7)\n"
 	      "  --mode ordered|any       funnel counting (default ordered)\n"
 	      "  --stale-days N           activity: open deals idle this long (default 14)\n"
+	      "  --currency CODE          attribution, forecast: money in this ISO 4217\n"
+	      "                           currency (default: that of most deals); deals in\n"
+	      "                           others are counted, their money left out\n"
 	      "\n"
 	      "JSON: docs/report-json.md. Every figure is computed from the activity log.\n",
 	      fp);
@@ -59,6 +66,7 @@ struct report_args {
 	const char *out;
 	const char *tz;
 	char *user; /* owned */
+	char currency[4];
 	int has_from, has_to;
 };
 
@@ -85,6 +93,20 @@ static int parse_number(const char *opt, const char *v, double min, double max, 
 	return 0;
 }
 
+/* An ISO 4217 code: three ASCII letters, any case in, upper case out. */
+static int parse_currency(const char *v, char *out)
+{
+	size_t i = 0;
+
+	for (; i < 3 && ((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z')); i++)
+		out[i] = (char)(v[i] & ~0x20);
+	if (i < 3 || v[3] != '\0')
+		return cli_usage("report",
+				 "--currency: '%s' is not an ISO 4217 code such as EUR or USD", v);
+	out[3] = '\0';
+	return 0;
+}
+
 static int report_parse(struct cli *c, int argc, char **argv, struct report_args *a)
 {
 	static const struct option opts[] = {
@@ -98,6 +120,7 @@ static int report_parse(struct cli *c, int argc, char **argv, struct report_args
 		{"half-life", required_argument, NULL, 'h'},
 		{"mode", required_argument, NULL, 'M'},
 		{"stale-days", required_argument, NULL, 's'},
+		{"currency", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const periods[] = {"day", "week", "month", NULL};
@@ -160,6 +183,11 @@ static int report_parse(struct cli *c, int argc, char **argv, struct report_args
 				return -1;
 			a->p.stale_days = (int)x;
 			break;
+		case 'C':
+			if (parse_currency(optarg, a->currency))
+				return -1;
+			a->p.currency = a->currency;
+			break;
 		default:
 			report_usage(stderr);
 			return -1;
@@ -198,6 +226,15 @@ static int write_report(const struct report_doc *d, const struct report_args *a,
 	return rc;
 }
 
+static void warn_currency(const struct report_doc *d)
+{
+	char *note = report_currency_note(d);
+
+	if (note != NULL)
+		log_warnx("%s", note);
+	free(note);
+}
+
 int cmd_report(struct cli *c, int argc, char **argv)
 {
 	struct report_args a = {
@@ -232,6 +269,13 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		cli_usage("report", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
+	if (a.p.currency != NULL && !reports[r].money) {
+		cli_usage("report",
+			  "--currency: the %s report has no money (only attribution and forecast "
+			  "take it)",
+			  reports[r].name);
+		goto out;
+	}
 	err_init(&err);
 	report_doc_init(&d, reports[r].name, &a.p);
 	if ((d.tz = report_zone(a.tz, &err)) == NULL) {
@@ -256,6 +300,8 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (a.fmt == REPORT_CSV)
+		warn_currency(&d);
 	if (a.out != NULL && strcmp(a.out, "-") != 0 && a.fmt == REPORT_HTML)
 		fprintf(stderr, "wrote %s\n", a.out);
 	rc = EXIT_OK;

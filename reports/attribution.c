@@ -6,7 +6,14 @@
  * The counting is done in SQL (store/rep_attribution.c). Here the
  * touchpoints of each won deal are weighted by each model and its value is
  * split in whole minor units, so that one deal's credits add up exactly to
- * its value. Definitions:
+ * its value.
+ *
+ * Money is in one currency, the report currency (report_currency_choose
+ * over the counted deals: --currency, else the only one, else the one of
+ * most deals): won_value and the credits count only the won deals in it,
+ * so each model's credits add up to the totals' won_value. Leads, deals,
+ * won, the conversions and the median days to close count every deal;
+ * the deals in other currencies are listed in d->others. Definitions:
  *
  *   touches   touch 0 is the lead-source touch (channel: the deal's lead
  *             source); then the deal's activities up to its close, oldest
@@ -372,14 +379,14 @@ int report_attribution(struct store *st, const struct report_params *p, struct r
 		goto out;
 	report_param_str(d, "model", model);
 	report_param_num(d, "half_life_days", a.half_life);
-	free(d->currency);
-	if (store_attr_currency(st, p->from, p->to, &d->currency, err) == -1)
+	if (store_attr_currencies(st, p->from, p->to, report_currency_count, d, err) == -1)
 		goto out;
+	report_currency_choose(d, p->currency);
 	t = report_add_table(d, "rows", "Lead sources", row_cols,
 			     sizeof row_cols / sizeof row_cols[0]);
-	if (store_attr_sources(st, p->from, p->to, add_source, t, err) == -1)
+	if (store_attr_sources(st, p->from, p->to, d->currency, add_source, t, err) == -1)
 		goto out;
-	if (store_attr_touches(st, p->from, p->to, add_touch, &a, err) == -1)
+	if (store_attr_touches(st, p->from, p->to, d->currency, add_touch, &a, err) == -1)
 		goto out;
 	deal_credit(&a);
 	t = report_add_table(d, "credits", "Credits of won value by channel", credit_cols,

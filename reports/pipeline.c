@@ -16,9 +16,15 @@
  * left; the median over deals (the mean of the middle two for an even
  * count) is shown in days.
  *
- * Forecast. Every open deal, whatever --from/--to say (a forecast looks
+ * Forecast. The open deals, whatever --from/--to say (a forecast looks
  * ahead of the range), grouped by the month of expected_close in the
- * report's zone; deals without one make a last row "(none)". Weighted value
+ * report's zone; deals without one make a last row "(none)". A row is
+ * about money, so the rows (their deal counts too) take only the open
+ * deals in the report currency (report_currency_choose over the open
+ * deals: --currency, else the only one, else the one of most deals); the
+ * open deals in other currencies are counted in d->others. The win rate
+ * is not money: it is over every deal closed in the window, whatever its
+ * currency. Weighted value
  * is value × the stage's probability / 100 (a stage without one weighs 0),
  * and the win-rate forecast value × won / (won + lost) over the deals
  * closed in the trailing 12 months: from the local midnight of the same
@@ -269,8 +275,6 @@ struct forecast {
 	struct forecast_sum cur;   /* the month being summed */
 	struct forecast_sum none;  /* no expected close */
 	struct forecast_sum total; /* everything */
-	char *currency;		   /* the first seen */
-	int mixed;
 };
 
 /* a × b / c rounded half away from zero, for b >= 0, c > 0, without
@@ -318,10 +322,6 @@ static int forecast_deal(const struct store_forecast_deal *fd, void *arg)
 		x.weighted = round_mul_div(fd->value_minor, fd->probability, 100);
 	if (fc->closed > 0)
 		x.win = round_mul_div(fd->value_minor, fc->won, fc->closed);
-	if (fc->currency == NULL)
-		fc->currency = xstrdup(fd->currency);
-	else if (strcmp(fc->currency, fd->currency) != 0)
-		fc->mixed = 1;
 	sum_add(&fc->total, &x);
 	if (fd->expected_close == STORE_NO_TIME) {
 		sum_add(&fc->none, &x);
@@ -394,24 +394,21 @@ int report_forecast(struct store *st, const struct report_params *p, struct repo
 	fc.tz = d->tz != NULL ? d->tz : p->tz != NULL ? p->tz : "UTC";
 	if (forecast_trailing(st, &fc, p->now, d, err) == -1)
 		goto out;
+	if (store_forecast_currencies(st, report_currency_count, d, err) == -1)
+		goto out;
+	report_currency_choose(d, p->currency);
 	fc.t = report_add_table(d, "rows", "Forecast by expected close month", forecast_cols,
 				sizeof forecast_cols / sizeof forecast_cols[0]);
-	if (store_forecast_open_deals(st, forecast_deal, &fc, err) == -1)
+	if (store_forecast_open_deals(st, d->currency, forecast_deal, &fc, err) == -1)
 		goto out;
 	if (fc.month[0] != '\0')
 		forecast_row(fc.t, fc.month, &fc.cur, NULL);
 	if (fc.none.deals > 0)
 		forecast_row(fc.t, "(none)", &fc.none, NULL);
 	forecast_row(fc.t, NULL, &fc.total, report_add_totals(fc.t));
-	free(d->currency);
-	if (!fc.mixed) {
-		d->currency = fc.currency;
-		fc.currency = NULL;
-	}
 	rc = 0;
 out:
 	if (rc == -1)
 		err_prefix(err, "forecast report");
-	free(fc.currency);
 	return rc;
 }

@@ -265,6 +265,9 @@ static void text_header(const struct report_doc *d, FILE *fp)
 	for (size_t i = 0; i <= d->nparams; i++) {
 		char item[256];
 		size_t n;
+		/* "currency" echoes d->currency, shown as "money in" */
+		if (i < d->nparams && strcmp(d->params[i].key, "currency") == 0)
+			continue;
 		if (i < d->nparams)
 			snprintf(item, sizeof item, "%s: %s", d->params[i].key,
 				 *d->params[i].value ? d->params[i].value : "-");
@@ -288,6 +291,8 @@ static void text_header(const struct report_doc *d, FILE *fp)
 
 static void render_text(const struct report_doc *d, FILE *fp)
 {
+	char *note = report_currency_note(d);
+
 	text_header(d, fp);
 	for (size_t i = 0; i < d->ntables; i++) {
 		if (i > 0)
@@ -298,6 +303,9 @@ static void render_text(const struct report_doc *d, FILE *fp)
 		}
 		text_table(&d->tables[i], fp);
 	}
+	if (note != NULL)
+		fprintf(fp, "\n%s\n", note);
+	free(note);
 }
 
 /* ---- CSV (RFC 4180) ---------------------------------------------------- */
@@ -392,7 +400,14 @@ static void render_json(const struct report_doc *d, FILE *fp)
 	json_kv_str(&b, 1, "tz", d->tz);
 	json_kv_str(&b, 1, "period", period_names[d->p.period]);
 	json_kv_str(&b, 1, "currency", d->currency);
-	buf_addstr(&b, ",\"params\":{");
+	buf_addstr(&b, ",\"other_currencies\":[");
+	for (size_t i = 0; i < d->nothers; i++) {
+		buf_addstr(&b, i ? ",{" : "{");
+		json_kv_str(&b, 0, "currency", d->others[i].code);
+		json_kv_int(&b, 1, "deals", d->others[i].deals);
+		buf_addch(&b, '}');
+	}
+	buf_addstr(&b, "],\"params\":{");
 	for (size_t i = 0; i < d->nparams; i++) {
 		if (i)
 			buf_addch(&b, ',');

@@ -790,6 +790,8 @@ static const char css[] =
 	"h1{font-size:1.5em;margin:0 0 .4em}h2{font-size:1.15em;margin:0 0 .5em}\n"
 	".meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}\n"
 	".meta dt{color:#57606a}.meta dd{margin:0;overflow-wrap:anywhere}\n"
+	"p.note{margin:.5em 0 0;padding:4px 8px;border-left:3px solid #bf8700;"
+	"background:#fff8c5}\n"
 	"section{background:#fff;border:1px solid #d8dee4;border-radius:8px;padding:12px;"
 	"margin:16px 0}\n"
 	".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}\n"
@@ -828,7 +830,7 @@ static void meta_row(FILE *fp, const char *key, const char *value, const char *i
 
 static void html_header(FILE *fp, const struct report_doc *d, const char *from, const char *to)
 {
-	char range[64];
+	char range[64], *note = report_currency_note(d);
 
 	snprintf(range, sizeof range, "%s " EN_DASH " %s", from, to);
 	fputs("<header>\n<h1 id=\"title\">", fp);
@@ -843,6 +845,9 @@ static void html_header(FILE *fp, const struct report_doc *d, const char *from, 
 	meta_row(fp, "Time zone", d->tz, "meta-tz");
 	meta_row(fp, "Period", period_names[d->p.period], "meta-period");
 	for (size_t i = 0; i < d->nparams; i++) {
+		/* "currency" is the Currency row below */
+		if (strcmp(d->params[i].key, "currency") == 0)
+			continue;
 		fputs("<dt>", fp);
 		html_text(fp, d->params[i].key);
 		fputs("</dt><dd class=\"param\">", fp);
@@ -850,7 +855,14 @@ static void html_header(FILE *fp, const struct report_doc *d, const char *from, 
 		fputs("</dd>\n", fp);
 	}
 	meta_row(fp, "Currency", d->currency != NULL ? d->currency : EN_DASH, "meta-currency");
-	fputs("</dl>\n</header>\n", fp);
+	fputs("</dl>\n", fp);
+	if (note != NULL) {
+		fputs("<p class=\"note\" id=\"currency-note\">", fp);
+		html_text(fp, note);
+		fputs("</p>\n", fp);
+	}
+	fputs("</header>\n", fp);
+	free(note);
 }
 
 int report_render_html(const struct report_doc *d, FILE *fp, struct err *err)

@@ -1,6 +1,7 @@
 /* reports/report.c - report documents and local time: zones, periods cut
  * at local midnight, local dates. */
 #include "reports/report.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 
@@ -45,6 +46,9 @@ void report_doc_release(struct report_doc *d)
 	free(d->params);
 	free(d->tz);
 	free(d->currency);
+	for (size_t i = 0; i < d->nothers; i++)
+		free(d->others[i].code);
+	free(d->others);
 	memset(d, 0, sizeof *d);
 }
 
@@ -128,6 +132,80 @@ void report_param_str(struct report_doc *d, const char *key, const char *value)
 void report_param_num(struct report_doc *d, const char *key, double value)
 {
 	param_add(d, key, xasprintf("%.10g", value), 1);
+}
+
+/* ---- the report currency --------------------------------------------- */
+
+int report_currency_count(const char *code, int64_t deals, void *doc)
+{
+	struct report_doc *d = doc;
+
+	if (code == NULL)
+		return 0;
+	d->others = xreallocarray(d->others, d->nothers + 1, sizeof *d->others);
+	d->others[d->nothers].code = xstrdup(code);
+	d->others[d->nothers].deals = deals;
+	d->nothers++;
+	return 0;
+}
+
+/* Most deals first, then alphabetical. */
+static int currency_cmp(const void *a, const void *b)
+{
+	const struct report_currency *x = a, *y = b;
+
+	if (x->deals != y->deals)
+		return x->deals > y->deals ? -1 : 1;
+	return strcmp(x->code, y->code);
+}
+
+void report_currency_choose(struct report_doc *d, const char *asked)
+{
+	size_t k = 0;
+
+	if (d->nothers > 0)
+		qsort(d->others, d->nothers, sizeof *d->others, currency_cmp);
+	free(d->currency);
+	d->currency = NULL;
+	if (asked != NULL)
+		d->currency = xstrdup(asked);
+	else if (d->nothers > 0)
+		d->currency = xstrdup(d->others[0].code);
+	while (k < d->nothers && strcmp(d->others[k].code, d->currency) != 0)
+		k++;
+	if (k < d->nothers) {
+		free(d->others[k].code);
+		memmove(&d->others[k], &d->others[k + 1], (d->nothers - k - 1) * sizeof *d->others);
+		d->nothers--;
+	}
+	report_param_str(d, "currency", d->currency);
+}
+
+char *report_currency_note(const struct report_doc *d)
+{
+	struct buf b;
+	int64_t left = 0;
+
+	if (d->nothers == 0 || d->currency == NULL)
+		return NULL;
+	buf_init(&b, 1 << 16);
+	buf_addf(&b, "money in %s; ", d->currency);
+	for (size_t i = 0; i < d->nothers; i++) {
+		buf_addf(&b, "%s%lld deal%s in %s", i > 0 ? ", " : "",
+			 (long long)d->others[i].deals, d->others[i].deals == 1 ? "" : "s",
+			 d->others[i].code);
+		left += d->others[i].deals;
+	}
+	buf_addstr(&b, " left out (--currency ");
+	for (size_t i = 0; i < d->nothers; i++) {
+		const char *sep = i + 1 < d->nothers ? ", " : " or ";
+		buf_addf(&b, "%s%s", i > 0 ? sep : "", d->others[i].code);
+	}
+	buf_addf(&b, " shows %s)", left == 1 ? "it" : "them");
+	for (size_t i = 0; i < b.len; i++) /* codes come from the database */
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			b.data[i] = ' ';
+	return buf_detach(&b, NULL);
 }
 
 void report_money(int64_t minor, char *out, size_t size)

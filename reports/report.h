@@ -47,6 +47,9 @@ struct report_params {
 	int funnel_any;	   /* funnel --mode any (default ordered) */
 	int stale_days;	   /* activity: an open deal is stale after this (default 14) */
 	int64_t now;	   /* the run's clock */
+	/* attribution, forecast: the ISO 4217 code (upper case) of the money,
+	 * or NULL to choose it (report_currency_choose) */
+	const char *currency;
 };
 
 /* How a column's cells are typed and shown. */
@@ -84,6 +87,12 @@ struct report_table {
 	struct report_cell *totals; /* owned; ncols cells, or NULL */
 };
 
+/* A currency and how many of the deals a report counts are in it. */
+struct report_currency {
+	char *code; /* owned; ISO 4217 */
+	int64_t deals;
+};
+
 /* A parameter echoed in every format ("model": "linear"). */
 struct report_param {
 	char *key;   /* owned */
@@ -99,7 +108,14 @@ struct report_doc {
 	size_t nparams;
 	struct report_table *tables;
 	size_t ntables;
-	char *currency; /* owned; the currency of money cells, NULL when none or mixed */
+	/* Money cells count only the deals in one currency, the report
+	 * currency (owned; NULL when the report has no money, or counts no
+	 * deal and none was asked for). The report's other deals are in
+	 * `others`, by currency, most deals first (ties alphabetical): their
+	 * money is left out. */
+	char *currency;
+	struct report_currency *others; /* owned */
+	size_t nothers;
 };
 
 /* ---- building documents (report.c) ----------------------------------- */
@@ -118,6 +134,21 @@ void report_cell_num(struct report_cell *c, double v);
 void report_cell_text(struct report_cell *c, const char *s); /* copies; NULL: null */
 void report_param_str(struct report_doc *d, const char *key, const char *value);
 void report_param_num(struct report_doc *d, const char *key, double value);
+
+/* The report currency, for the reports with money (SPEC §6 attribution and
+ * forecast). The builder first counts its deals per currency, calling
+ * report_currency_count (the shape of a store callback, `doc` being the
+ * document) once per currency; report_currency_choose then sets
+ * d->currency to `asked` when not NULL, else to the only currency counted,
+ * else to the one with the most deals (a tie: the alphabetically first),
+ * leaves the other currencies in d->others and echoes the choice as the
+ * parameter "currency" ("" when none). */
+int report_currency_count(const char *code, int64_t deals, void *doc);
+void report_currency_choose(struct report_doc *d, const char *asked);
+/* The line that says which deals the money leaves out, e.g. "money in EUR;
+ * 2 deals in USD left out (--currency USD shows them)", as a new heap
+ * string; NULL when it leaves none out. */
+char *report_currency_note(const struct report_doc *d);
 
 /* ---- time (report.c) ------------------------------------------------- */
 

@@ -43,6 +43,12 @@ int store_step_done(struct store *st, sqlite3_stmt *s, struct err *err, const ch
  * 0 when none, -1 on error. */
 int store_query_i64(struct store *st, sqlite3_stmt *s, int64_t *out, struct err *err,
 		    const char *what);
+/* Steps a statement whose rows are (text, integer), calling fn with each
+ * (the text borrowed for the call, NULL for SQL NULL); fn returns -1 to
+ * stop. Returns 0, or -1 with err set. */
+int store_each_text_count(struct store *st, sqlite3_stmt *s,
+			  int (*fn)(const char *text, int64_t n, void *arg), void *arg,
+			  struct err *err, const char *what);
 char *store_col_strdup(sqlite3_stmt *s, int col);
 
 #endif

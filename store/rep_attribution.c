@@ -1,8 +1,11 @@
 /* store/rep_attribution.c - the aggregations behind SPEC §6 "attribution":
  * per lead source counts, values and medians (one statement each for the
- * rows and the totals), the currency of the counted deals, and the
+ * rows and the totals), the currencies of the counted deals, and the
  * touchpoints of the won deals streamed in order for the credit models
  * (reports/attribution.c splits the value; nothing here knows a model).
+ * Money (the won values, and so the won deals whose touches are read)
+ * counts the deals in the report currency only, bound as ?3; the counts
+ * take every deal.
  *
  * The deals counted are few (tens of thousands) and read in full; the
  * activities (millions) are reached only through the won deals' links
@@ -20,14 +23,16 @@
 	"d.id ORDER BY c.created_at, c.id LIMIT 1), ''), '(none)')"
 
 /* The counted deals: created in range, or won with closed_at in range.
- * `made` and `won` are 0 or 1; `ever_won` is whether a deal created in
- * range is won by the end of it. */
+ * `made` and `won` are 0 or 1; `ew` (ever won) is whether a deal created
+ * in range is won by the end of it; `v` is its value in the currency ?3,
+ * 0 for a deal in another currency. */
 #define COUNTED_DEALS                                                                       \
 	"WITH dl AS MATERIALIZED (SELECT " DEAL_SOURCE " AS src, "                          \
 	"IFNULL(d.created_at >= ?1 AND d.created_at < ?2, 0) AS made, "                     \
 	"IFNULL(d.status = 'won' AND d.closed_at >= ?1 AND d.closed_at < ?2, 0) AS won, "   \
 	"IFNULL(d.status = 'won' AND (d.closed_at IS NULL OR d.closed_at < ?2), 0) AS ew, " \
-	"COALESCE(d.value_minor, 0) AS v, (d.closed_at - d.created_at) / 86400.0 AS days "  \
+	"CASE WHEN d.currency = ?3 THEN COALESCE(d.value_minor, 0) ELSE 0 END AS v, "       \
+	"(d.closed_at - d.created_at) / 86400.0 AS days "                                   \
 	"FROM deals d WHERE (d.created_at >= ?1 AND d.created_at < ?2) OR "                 \
 	"(d.status = 'won' AND d.closed_at >= ?1 AND d.closed_at < ?2)) "
 
@@ -54,6 +59,7 @@ static const char totals_sql[] = COUNTED_DEALS
 	"FROM dl";
 
 static int sources_run(struct store *st, const char *sql, int64_t from, int64_t to,
+		       const char *currency,
 		       int (*fn)(const struct store_attr_source *s, void *arg), void *arg,
 		       int *stop, struct err *err)
 {
@@ -65,6 +71,7 @@ static int sources_run(struct store *st, const char *sql, int64_t from, int64_t 
 		return -1;
 	sqlite3_bind_int64(s, 1, from);
 	sqlite3_bind_int64(s, 2, to);
+	store_bind_text(s, 3, currency);
 	while (!*stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		r.source = (const char *)sqlite3_column_text(s, 0);
 		r.leads = sqlite3_column_int64(s, 1);
@@ -82,39 +89,36 @@ static int sources_run(struct store *st, const char *sql, int64_t from, int64_t 
 	return rc == SQLITE_DONE ? 0 : store_fail(st, err, "reading lead sources");
 }
 
-int store_attr_sources(struct store *st, int64_t from, int64_t to,
+int store_attr_sources(struct store *st, int64_t from, int64_t to, const char *currency,
 		       int (*fn)(const struct store_attr_source *s, void *arg), void *arg,
 		       struct err *err)
 {
 	int stop = 0;
 
-	if (sources_run(st, sources_sql, from, to, fn, arg, &stop, err) == -1)
+	if (sources_run(st, sources_sql, from, to, currency, fn, arg, &stop, err) == -1)
 		return -1;
-	return sources_run(st, totals_sql, from, to, fn, arg, &stop, err);
+	return sources_run(st, totals_sql, from, to, currency, fn, arg, &stop, err);
 }
 
-int store_attr_currency(struct store *st, int64_t from, int64_t to, char **currency_out,
-			struct err *err)
+int store_attr_currencies(struct store *st, int64_t from, int64_t to,
+			  int (*fn)(const char *currency, int64_t deals, void *arg), void *arg,
+			  struct err *err)
 {
-	static const char sql[] = "SELECT COUNT(DISTINCT currency), MIN(currency) FROM deals "
+	static const char sql[] = "SELECT currency, COUNT(*) FROM deals "
 				  "WHERE (created_at >= ?1 AND created_at < ?2) OR "
-				  "(status = 'won' AND closed_at >= ?1 AND closed_at < ?2)";
+				  "(status = 'won' AND closed_at >= ?1 AND closed_at < ?2) "
+				  "GROUP BY currency";
 	sqlite3_stmt *s = store_stmt(st, sql, err);
-	int rc;
 
-	*currency_out = NULL;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, from);
 	sqlite3_bind_int64(s, 2, to);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_int64(s, 0) == 1)
-		*currency_out = store_col_strdup(s, 1);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : store_fail(st, err, "reading currencies");
+	return store_each_text_count(st, s, fn, arg, err, "reading currencies");
 }
 
-/* The won deals, then one row per touch: the lead touch (lead = 1) first.
+/* The won deals in the currency ?3, then one row per touch: the lead
+ * touch (lead = 1) first.
  * CROSS JOIN fixes the join order: the activities are found from each won
  * deal through activity_links_target, so only their activities are read
  * (the planner would otherwise scan all of activity_links); the sort is
@@ -126,7 +130,8 @@ static const char touches_sql[] =
 	"WITH w AS MATERIALIZED (SELECT d.id, COALESCE(d.value_minor, 0) AS v, d.created_at, "
 	"d.closed_at, " DEAL_SOURCE " AS src, (SELECT MIN(c.created_at) FROM deal_contacts dc "
 	"JOIN contacts c ON c.id = dc.contact_id WHERE dc.deal_id = d.id) AS cc "
-	"FROM deals d WHERE d.status = 'won' AND d.closed_at >= ?1 AND d.closed_at < ?2) "
+	"FROM deals d WHERE d.status = 'won' AND d.closed_at >= ?1 AND d.closed_at < ?2 "
+	"AND d.currency = ?3) "
 	"SELECT id, v, created_at, closed_at, cc, 1 AS lead, src, "
 	"MIN(created_at, COALESCE(cc, created_at)) AS at, 0 AS aid FROM w "
 	"UNION ALL "
@@ -140,7 +145,7 @@ static const char touches_sql[] =
 	"ELSE a.kind = 'call' END "
 	"ORDER BY 1, 6 DESC, 8, 9";
 
-int store_attr_touches(struct store *st, int64_t from, int64_t to,
+int store_attr_touches(struct store *st, int64_t from, int64_t to, const char *currency,
 		       int (*fn)(const struct store_attr_touch *t, void *arg), void *arg,
 		       struct err *err)
 {
@@ -152,6 +157,7 @@ int store_attr_touches(struct store *st, int64_t from, int64_t to,
 		return -1;
 	sqlite3_bind_int64(s, 1, from);
 	sqlite3_bind_int64(s, 2, to);
+	store_bind_text(s, 3, currency);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		t.deal = sqlite3_column_int64(s, 0);
 		t.value_minor = sqlite3_column_int64(s, 1);

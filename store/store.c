@@ -311,6 +311,25 @@ int store_query_i64(struct store *st, sqlite3_stmt *s, int64_t *out, struct err 
 	return -1;
 }
 
+int store_each_text_count(struct store *st, sqlite3_stmt *s,
+			  int (*fn)(const char *text, int64_t n, void *arg), void *arg,
+			  struct err *err, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(s, 0);
+		if (fn(text, sqlite3_column_int64(s, 1), arg) == -1) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		store_fail(st, err, what);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 char *store_col_strdup(sqlite3_stmt *s, int col)
 {
 	const unsigned char *t = sqlite3_column_text(s, col);

@@ -675,7 +675,9 @@ int store_rep_verify(struct store *st, int64_t *ndiff_out, struct err *err);
 /* A deal's lead source is its own lead_source, or else that of its first
  * contact (the earliest created, then the lowest id); empty or missing is
  * "(none)". Counted deals are those created in [from, to) and those won
- * (status won) with closed_at in [from, to). */
+ * (status won) with closed_at in [from, to). Money counts only the deals
+ * in `currency` (an ISO 4217 code; NULL: no deal), every other figure
+ * counts every deal. */
 
 /* One row of the attribution report, per lead source. */
 struct store_attr_source {
@@ -684,7 +686,7 @@ struct store_attr_source {
 	int64_t deals;	    /* deals created in range */
 	int64_t deals_won;  /* of those, won (closed_at NULL or before `to`) */
 	int64_t won;	    /* deals won with closed_at in range */
-	int64_t won_value;  /* their value_minor (NULL counts 0) */
+	int64_t won_value;  /* the value_minor of those in `currency` (NULL counts 0) */
 	double median_days; /* of closed_at - created_at over `won`; valid if won > 0 */
 };
 
@@ -692,14 +694,16 @@ struct store_attr_source {
  * created, deals won), ordered by won_value descending then source, and
  * last once with the totals (source NULL). The struct is valid during
  * the call only; fn returns -1 to stop (the call then returns 0). */
-int store_attr_sources(struct store *st, int64_t from, int64_t to,
+int store_attr_sources(struct store *st, int64_t from, int64_t to, const char *currency,
 		       int (*fn)(const struct store_attr_source *s, void *arg), void *arg,
 		       struct err *err);
 
-/* The currency of the counted deals in *currency_out (owned), or NULL when
- * there are none or they use several. */
-int store_attr_currency(struct store *st, int64_t from, int64_t to, char **currency_out,
-			struct err *err);
+/* Calls fn once per currency of the counted deals with how many they are
+ * (the currency borrowed for the call), in no particular order; fn returns
+ * -1 to stop (the call then returns 0). */
+int store_attr_currencies(struct store *st, int64_t from, int64_t to,
+			  int (*fn)(const char *currency, int64_t deals, void *arg), void *arg,
+			  struct err *err);
 
 /* One touchpoint of a won deal. */
 struct store_attr_touch {
@@ -715,14 +719,15 @@ struct store_attr_touch {
 				     * deal's and its first contact's created_at */
 };
 
-/* Calls fn for every touchpoint of every deal won with closed_at in
- * [from, to), deal after deal (ascending id); a deal's lead-source touch
- * comes first, then its activities linked to the deal (activity_links type
- * deal) that occurred at or before closed_at, by occurred_at then id.
+/* Calls fn for every touchpoint of every deal in `currency` won with
+ * closed_at in [from, to), deal after deal (ascending id); a deal's
+ * lead-source touch comes first, then its activities linked to the deal
+ * (activity_links type deal) that occurred at or before closed_at, by
+ * occurred_at then id.
  * Activities count as touches when they are email inbound or outbound,
  * calls, and meetings not cancelled or declined; notes and internal mail
  * do not. fn returns -1 to stop (the call then returns 0). */
-int store_attr_touches(struct store *st, int64_t from, int64_t to,
+int store_attr_touches(struct store *st, int64_t from, int64_t to, const char *currency,
 		       int (*fn)(const struct store_attr_touch *t, void *arg), void *arg,
 		       struct err *err);
 /* ---- end reports: attribution ---- */
@@ -753,16 +758,20 @@ int store_funnel_history(struct store *st, int64_t from, int64_t to,
 				   void *arg),
 			 void *arg, struct err *err);
 
-/* An open deal as the forecast sees it; strings valid during the call. */
+/* An open deal as the forecast sees it. */
 struct store_forecast_deal {
 	int64_t expected_close; /* STORE_NO_TIME when not set */
 	int64_t value_minor;	/* 0 when not set */
-	const char *currency;
-	int probability; /* its stage's, 0-100, or -1 when none */
+	int probability;	/* its stage's, 0-100, or -1 when none */
 };
-/* Calls fn for every open deal, those without an expected close first,
- * then by expected_close ascending. fn as for store_funnel_history. */
-int store_forecast_open_deals(struct store *st,
+/* The currencies of the open deals, as store_attr_currencies does. */
+int store_forecast_currencies(struct store *st,
+			      int (*fn)(const char *currency, int64_t deals, void *arg), void *arg,
+			      struct err *err);
+/* Calls fn for every open deal in `currency` (NULL: none), those without
+ * an expected close first, then by expected_close ascending. fn as for
+ * store_funnel_history. */
+int store_forecast_open_deals(struct store *st, const char *currency,
 			      int (*fn)(const struct store_forecast_deal *deal, void *arg),
 			      void *arg, struct err *err);
 /* The numbers of won and lost deals with closed_at in [from, to). */

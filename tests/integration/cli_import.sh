@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/integration/cli_import.sh - the crmsync program end to end on the
 # bundled sample CRM: import, re-import idempotency, all-or-nothing files,
-# error messages that name FILE:LINE, file modes, activities formats.
+# error messages that name FILE:LINE, file modes, activities formats, the
+# reports' --currency.
 . "$(dirname "$0")/lib.sh"
 EX=$TOP/examples/crm
 DB=$T/data/crm.db
@@ -138,6 +139,38 @@ crm -d "$DB" activities --format xml
 expect_rc 2 "unknown format"
 crm -d "$DB" activities --since yesterday
 expect_rc 2 "bad date"
+
+# -- reports: money in one currency (the sample has 2 USD deals) ---------------
+# 2025-10-01 to 2026-07-01 counts 13 deals: 11 in EUR, D-1006 and D-1007 in USD.
+ATTR="report attribution --from 2025-10-01 --to 2026-07-01 --tz UTC"
+crm -d "$DB" $ATTR --format json
+expect_rc 0 "attribution json"
+expect_out '"currency":"EUR","other_currencies":[{"currency":"USD","deals":2}],"params":{"model":"all","half_life_days":7,"currency":"EUR"}' "attribution: EUR has most deals, USD listed"
+crm -d "$DB" $ATTR --format csv
+expect_rc 0 "attribution csv"
+expect_err "money in EUR; 2 deals in USD left out (--currency USD shows them)" "csv: the left-out deals are a warning on stderr"
+check "csv: stdout has no note" [ "$(grep -c 'left out' "$T/out")" = 0 ]
+crm -d "$DB" $ATTR --currency usd --model first --format json
+expect_rc 0 "attribution --currency usd"
+expect_out '"currency":"USD","other_currencies":[{"currency":"EUR","deals":11}]' "--currency usd is USD"
+expect_out '"credits":[{"model":"first","channel":"referral","value":"96000.00"}]' "USD credits: D-1007 alone"
+crm -d "$DB" report forecast --tz UTC --currency USD
+expect_rc 0 "forecast --currency USD"
+expect_out "money in USD; 10 deals in EUR left out (--currency EUR shows them)" "forecast text note"
+for bad in EURO E1R eu ''; do
+	crm -d "$DB" $ATTR --currency "$bad"
+	expect_rc 2 "--currency '$bad' is a usage error"
+	expect_err "--currency: '$bad' is not an ISO 4217 code" "--currency '$bad' message"
+	check "--currency '$bad': one line" [ "$(wc -l <"$T/err")" = 1 ]
+done
+for r in activity funnel; do
+	crm -d "$DB" report $r --currency EUR
+	expect_rc 2 "report $r --currency is a usage error"
+	expect_err "--currency: the $r report has no money" "report $r --currency message"
+	check "report $r --currency: nothing on stdout" [ ! -s "$T/out" ]
+done
+crm report --help
+expect_out "--currency CODE" "report --help names --currency"
 
 # -- config errors -------------------------------------------------------------
 cat >"$T/bad.conf" <<'CONF'

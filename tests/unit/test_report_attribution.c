@@ -1,9 +1,11 @@
 /* tests/unit/test_report_attribution.c - SPEC §6 "attribution" over a
  * hand-checked fixture: every figure of the rows and of the credits of the
  * six models is written out below, then the same numbers are looked for
- * in the text, CSV and JSON renderings. A property test checks, for
- * random deals and touches, that each deal's credits add up exactly to
- * its value under every model.
+ * in the text, CSV and JSON renderings. A second fixture has deals in EUR
+ * and USD: the report currency chosen, or asked for, and the money in it
+ * only, written out the same way. A property test checks, for random
+ * deals and touches, that each deal's credits add up exactly to its value
+ * under every model.
  */
 #include "core/err.h"
 #include "core/xalloc.h"
@@ -91,11 +93,18 @@ static const char fixture[] =
 
 #define NA -1.0 /* a null rate or median */
 
-static const struct {
+struct row_want {
 	const char *source;
 	int64_t leads, deals, won, won_value;
 	double lead_to_deal, deal_to_won, median_days;
-} want_rows[] = {
+};
+
+struct credit_want {
+	const char *model, *channel;
+	int64_t value;
+};
+
+static const struct row_want want_rows[] = {
 	{"web", 3, 3, 2, 15000, 1.0, 2.0 / 3, 15.0},
 	{"ads", 0, 0, 1, 10000, NA, NA, 45.0},
 	{"(none)", 2, 1, 1, 1000, 0.5, 1.0, 1.0},
@@ -104,10 +113,7 @@ static const struct {
 	{NULL, 11, 6, 5, 26000, 6.0 / 11, 4.0 / 6, 10.0}, /* totals */
 };
 
-static const struct {
-	const char *model, *channel;
-	int64_t value;
-} want_credits[] = {
+static const struct credit_want want_credits[] = {
 	{"first", "web", 15000},
 	{"first", "ads", 10000},
 	{"first", "(none)", 1000},
@@ -153,7 +159,7 @@ static const struct {
 	{"time-decay", "referral", 0},
 };
 
-#define NWANT_CREDITS (sizeof want_credits / sizeof want_credits[0])
+#define NWANT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const models[] = {"first",	 "last",     "linear",
 				     "u-shaped", "w-shaped", "time-decay"};
@@ -172,9 +178,12 @@ static struct store *open_fixture(const char *sql)
 	return st;
 }
 
-static int run(struct store *st, int64_t from, int64_t to, const char *model, struct report_doc *d)
+/* The report over [from, to) with money in `currency` (NULL: chosen). */
+static int run_in(struct store *st, int64_t from, int64_t to, const char *model,
+		  const char *currency, struct report_doc *d)
 {
-	struct report_params p = {.from = from, .to = to, .model = model, .half_life = 7};
+	struct report_params p = {
+		.from = from, .to = to, .model = model, .half_life = 7, .currency = currency};
 	struct err err;
 	int rc;
 
@@ -187,6 +196,11 @@ static int run(struct store *st, int64_t from, int64_t to, const char *model, st
 	return rc;
 }
 
+static int run(struct store *st, int64_t from, int64_t to, const char *model, struct report_doc *d)
+{
+	return run_in(st, from, to, model, NULL, d);
+}
+
 static void check_cell_num(const struct report_cell *c, double want)
 {
 	if (want == NA) {
@@ -197,10 +211,11 @@ static void check_cell_num(const struct report_cell *c, double want)
 	T_OK(c->d > want - 1e-9 && c->d < want + 1e-9);
 }
 
-static void check_rows(const struct report_doc *d)
+/* The rows, then the totals (the last of want, source NULL). */
+static void check_rows(const struct report_doc *d, const struct row_want *want, size_t nwant)
 {
 	const struct report_table *t = &d->tables[0];
-	size_t n = sizeof want_rows / sizeof want_rows[0] - 1;
+	size_t n = nwant - 1;
 
 	T_STREQ(t->name, "rows");
 	T_INTEQ(t->nrows, n);
@@ -209,36 +224,38 @@ static void check_rows(const struct report_doc *d)
 		const struct report_cell *c = r < n ? &t->cells[r * t->ncols] : t->totals;
 		if ((r < n && r >= t->nrows) || c == NULL)
 			break;
-		if (want_rows[r].source != NULL)
-			T_STREQ(c[0].s, want_rows[r].source);
+		if (want[r].source != NULL)
+			T_STREQ(c[0].s, want[r].source);
 		else
 			T_OK(c[0].null);
-		T_INTEQ(c[1].i, want_rows[r].leads);
-		T_INTEQ(c[2].i, want_rows[r].deals);
-		T_INTEQ(c[3].i, want_rows[r].won);
-		T_INTEQ(c[4].i, want_rows[r].won_value);
-		check_cell_num(&c[5], want_rows[r].lead_to_deal);
-		check_cell_num(&c[6], want_rows[r].deal_to_won);
-		check_cell_num(&c[7], want_rows[r].median_days);
+		T_INTEQ(c[1].i, want[r].leads);
+		T_INTEQ(c[2].i, want[r].deals);
+		T_INTEQ(c[3].i, want[r].won);
+		T_INTEQ(c[4].i, want[r].won_value);
+		check_cell_num(&c[5], want[r].lead_to_deal);
+		check_cell_num(&c[6], want[r].deal_to_won);
+		check_cell_num(&c[7], want[r].median_days);
 	}
 }
 
-static void check_credits(const struct report_doc *d, const char *model)
+/* The credits of one model (NULL: all), in order. */
+static void check_credits(const struct report_doc *d, const char *model,
+			  const struct credit_want *want, size_t nwant)
 {
 	const struct report_table *t = &d->tables[1];
 	size_t r = 0;
 
 	T_STREQ(t->name, "credits");
-	for (size_t i = 0; i < NWANT_CREDITS; i++) {
-		if (model != NULL && strcmp(want_credits[i].model, model) != 0)
+	for (size_t i = 0; i < nwant; i++) {
+		if (model != NULL && strcmp(want[i].model, model) != 0)
 			continue;
 		if (r >= t->nrows) {
 			T_OK(r < t->nrows);
 			return;
 		}
-		T_STREQ(t->cells[r * 3].s, want_credits[i].model);
-		T_STREQ(t->cells[r * 3 + 1].s, want_credits[i].channel);
-		T_INTEQ(t->cells[r * 3 + 2].i, want_credits[i].value);
+		T_STREQ(t->cells[r * 3].s, want[i].model);
+		T_STREQ(t->cells[r * 3 + 1].s, want[i].channel);
+		T_INTEQ(t->cells[r * 3 + 2].i, want[i].value);
 		r++;
 	}
 	T_INTEQ(t->nrows, r);
@@ -262,20 +279,23 @@ static void test_fixture(void)
 	struct report_doc d;
 
 	T_OK(run(st, T0, T0 + 31 * DAY, "all", &d) == 0);
-	check_rows(&d);
-	check_credits(&d, NULL);
+	check_rows(&d, want_rows, NWANT(want_rows));
+	check_credits(&d, NULL, want_credits, NWANT(want_credits));
 	T_STREQ(d.currency, "EUR");
-	T_INTEQ(d.nparams, 2);
+	T_INTEQ(d.nothers, 0);
+	T_INTEQ(d.nparams, 3);
 	T_STREQ(d.params[0].key, "model");
 	T_STREQ(d.params[0].value, "all");
 	T_STREQ(d.params[1].key, "half_life_days");
 	T_STREQ(d.params[1].value, "7");
+	T_STREQ(d.params[2].key, "currency");
+	T_STREQ(d.params[2].value, "EUR");
 	report_doc_release(&d);
 
 	/* One model at a time gives that model's rows only. */
 	for (size_t m = 0; m < 6; m++) {
 		T_OK(run(st, T0, T0 + 31 * DAY, models[m], &d) == 0);
-		check_credits(&d, models[m]);
+		check_credits(&d, models[m], want_credits, NWANT(want_credits));
 		report_doc_release(&d);
 	}
 	store_close(&st);
@@ -335,8 +355,8 @@ static void test_render(void)
 
 	s = render(&d, REPORT_JSON);
 	has(s, "\"report\":\"attribution\"");
-	has(s, "\"currency\":\"EUR\"");
-	has(s, "\"params\":{\"model\":\"all\",\"half_life_days\":7}");
+	has(s, "\"currency\":\"EUR\",\"other_currencies\":[],\"params\":{\"model\":\"all\","
+	       "\"half_life_days\":7,\"currency\":\"EUR\"}");
 	has(s, "\"rows\":[{\"source\":\"web\",\"leads\":3,\"deals\":3,\"won\":2,"
 	       "\"won_value\":\"150.00\",\"lead_to_deal\":1,\"deal_to_won\":0.666667,"
 	       "\"median_days_to_close\":15}");
@@ -363,7 +383,8 @@ static void test_render(void)
 	free(s);
 
 	s = render(&d, REPORT_TEXT);
-	has(s, "model: all, half_life_days: 7, money in EUR");
+	has(s, "model: all, half_life_days: 7, money in EUR\n");
+	T_OK(strstr(s, "left out") == NULL);
 	has(s, "web");
 	has(s, "150.00");
 	has(s, "66.7%");
@@ -395,9 +416,21 @@ static void test_edges(void)
 	T_STREQ(d.params[0].value, "all");
 	report_doc_release(&d);
 
+	/* D9 in USD: 6 counted deals in EUR, 1 in USD. The (none) row keeps
+	 * its win, without its value; first gives (none) nothing. */
 	T_OK(store_exec_script(st, "UPDATE deals SET currency = 'USD' WHERE id = 9", &err) == 0);
 	T_OK(run(st, T0, T0 + 31 * DAY, "first", &d) == 0);
-	T_OK(d.currency == NULL);
+	T_STREQ(d.currency, "EUR");
+	T_INTEQ(d.nothers, 1);
+	T_STREQ(d.nothers > 0 ? d.others[0].code : NULL, "USD");
+	T_INTEQ(d.nothers > 0 ? d.others[0].deals : 0, 1);
+	T_STREQ(d.tables[0].cells[2 * 8].s, "(none)");
+	T_INTEQ(d.tables[0].cells[2 * 8 + 3].i, 1);
+	T_INTEQ(d.tables[0].cells[2 * 8 + 4].i, 0);
+	T_INTEQ(d.tables[0].totals[3].i, 5);
+	T_INTEQ(d.tables[0].totals[4].i, 25000);
+	T_INTEQ(model_sum(&d, "first"), 25000);
+	T_INTEQ(d.tables[1].nrows, 3); /* web, ads, referral */
 	report_doc_release(&d);
 
 	err_init(&err);
@@ -405,6 +438,255 @@ static void test_edges(void)
 	T_OK(report_attribution(st, &p, &d, &err) == -1);
 	T_INTEQ(err.kind, ERR_USAGE);
 	report_doc_release(&d);
+	store_close(&st);
+}
+
+/* ---- money in two currencies ------------------------------------------- */
+
+/*
+ * Contacts: web 4 (days 1-4), ads 3 (days 5-7), none on a deal, so a
+ * deal's lead touch is at its creation and L is touch 0.
+ *
+ *   E1 EUR web  won  100.00 created 2 closed 10; email-inbound@5
+ *   E2 EUR web  won   50.00 created 3 closed 12; no activity
+ *   E3 EUR ads  open  70.00 created 4
+ *   U1 USD web  won  300.01 created 1 closed 20; meeting@8, call@15
+ *   U2 USD ads  won   99.99 created 6 closed 25; email-outbound@24
+ *   U3 USD ads  lost  40.00 created 7 closed 9
+ *
+ * Over days [0, 31) all six are counted, three in each currency: a tie,
+ * so EUR. Counts take every deal: web 4 leads, 3 deals (E1 E2 U1), all 3
+ * won, days to close 8 9 19; ads 3 leads, 3 deals (E3 U2 U3), 1 won (U2,
+ * 19 days); totals 7, 6, 4 won, median (9 + 19) / 2.
+ */
+static const char mixed_fixture[] =
+	"INSERT INTO stages (id, key, name, position, updated_at) VALUES (1, 's', 'S', 1, 0);"
+	"INSERT INTO contacts (id, email, lead_source, created_at, updated_at) VALUES "
+	"(1, 'c1@x', 'web', 1" D ", 0), (2, 'c2@x', 'web', 2" D ", 0),"
+	"(3, 'c3@x', 'web', 3" D ", 0), (4, 'c4@x', 'web', 4" D ", 0),"
+	"(5, 'c5@x', 'ads', 5" D ", 0), (6, 'c6@x', 'ads', 6" D ", 0),"
+	"(7, 'c7@x', 'ads', 7" D ", 0);"
+	"INSERT INTO deals (id, key, name, value_minor, currency, stage_id, status, lead_source, "
+	"created_at, closed_at, updated_at) VALUES "
+	"(1, 'E1', 'n', 10000, 'EUR', 1, 'won', 'web', 2" D ", 10" D ", 0),"
+	"(2, 'E2', 'n', 5000, 'EUR', 1, 'won', 'web', 3" D ", 12" D ", 0),"
+	"(3, 'E3', 'n', 7000, 'EUR', 1, 'open', 'ads', 4" D ", NULL, 0),"
+	"(4, 'U1', 'n', 30001, 'USD', 1, 'won', 'web', 1" D ", 20" D ", 0),"
+	"(5, 'U2', 'n', 9999, 'USD', 1, 'won', 'ads', 6" D ", 25" D ", 0),"
+	"(6, 'U3', 'n', 4000, 'USD', 1, 'lost', 'ads', 7" D ", 9" D ", 0);"
+	"INSERT INTO activities (id, kind, direction, status, occurred_at, source_key, "
+	"first_seen_at, updated_at) VALUES "
+	"(1, 'email', 'inbound', 'logged', 5" D ", 'm1', 0, 0),"
+	"(2, 'meeting', 'outbound', 'held', 8" D ", 'm2', 0, 0),"
+	"(3, 'call', 'outbound', 'logged', 15" D ", 'm3', 0, 0),"
+	"(4, 'email', 'outbound', 'logged', 24" D ", 'm4', 0, 0);"
+	"INSERT INTO activity_links (activity_id, type, target_id, rule, created_at) VALUES "
+	"(1, 'deal', 1, 'r', 0), (2, 'deal', 4, 'r', 0), (3, 'deal', 4, 'r', 0),"
+	"(4, 'deal', 5, 'r', 0);";
+
+/* Money in EUR: E1 and E2 only. */
+static const struct row_want eur_rows[] = {
+	{"web", 4, 3, 3, 15000, 0.75, 1.0, 9.0},
+	{"ads", 3, 3, 1, 0, 1.0, 1.0 / 3, 19.0},
+	{NULL, 7, 6, 4, 15000, 6.0 / 7, 4.0 / 6, 14.0},
+};
+
+/* E1 over web@2, email-inbound@5; E2 on web@3 alone. */
+static const struct credit_want eur_credits[] = {
+	{"first", "web", 15000},
+	{"last", "email-inbound", 10000},
+	{"last", "web", 5000},
+	{"linear", "web", 10000},
+	{"linear", "email-inbound", 5000},
+	/* D of E1 is its email: 0.4 / 0.4 and no others, so 50/50 */
+	{"u-shaped", "web", 10000},
+	{"u-shaped", "email-inbound", 5000},
+	/* E1: 0.6 / 0.3 -> 66.666... / 33.333... -> 66.67 / 33.33 */
+	{"w-shaped", "web", 11667},
+	{"w-shaped", "email-inbound", 3333},
+	/* E1 ages 8 and 5 days: 2^(-3/7) = 0.742997 : 1 -> 42.6276 / 57.3724
+	 * -> 42.63 / 57.37 */
+	{"time-decay", "web", 9263},
+	{"time-decay", "email-inbound", 5737},
+};
+
+/* Money in USD: U1 and U2 only; the counts are the same. */
+static const struct row_want usd_rows[] = {
+	{"web", 4, 3, 3, 30001, 0.75, 1.0, 9.0},
+	{"ads", 3, 3, 1, 9999, 1.0, 1.0 / 3, 19.0},
+	{NULL, 7, 6, 4, 40000, 6.0 / 7, 4.0 / 6, 14.0},
+};
+
+/* U1 300.01 over web@1, meeting@8, call@15 (closed 20); U2 99.99 over
+ * ads@6, email-outbound@24 (closed 25). Equal remainders go to the
+ * earlier touch. */
+static const struct credit_want usd_credits[] = {
+	{"first", "web", 30001},
+	{"first", "ads", 9999},
+	{"last", "call", 30001},
+	{"last", "email-outbound", 9999},
+	/* U1 100.0033 x 3 -> 100.01 100.00 100.00; U2 49.995 x 2 -> 50.00 49.99 */
+	{"linear", "web", 10001},
+	{"linear", "call", 10000},
+	{"linear", "meeting", 10000},
+	{"linear", "ads", 5000},
+	{"linear", "email-outbound", 4999},
+	/* U1 0.4 web, 0.4 meeting (D), 0.2 call: 120.004 120.004 60.002 */
+	{"u-shaped", "web", 12001},
+	{"u-shaped", "meeting", 12000},
+	{"u-shaped", "call", 6000},
+	{"u-shaped", "ads", 5000},
+	{"u-shaped", "email-outbound", 4999},
+	/* U1 0.6 web (first and L), 0.3 meeting, 0.1 call: 180.006 90.003
+	 * 30.001; U2 2/3 and 1/3 of 99.99: 66.66 33.33 */
+	{"w-shaped", "web", 18001},
+	{"w-shaped", "meeting", 9000},
+	{"w-shaped", "ads", 6666},
+	{"w-shaped", "email-outbound", 3333},
+	{"w-shaped", "call", 3000},
+	/* U1 ages 19 12 5: 1/4 1/2 1 of 1.75 -> 42.8586 85.7171 171.4343 ->
+	 * 42.86 85.72 171.43; U2 ages 19 1: 2^(-18/7) = 0.168238 : 1 ->
+	 * 14.4002 85.5898 -> 14.40 85.59 */
+	{"time-decay", "call", 17143},
+	{"time-decay", "meeting", 8572},
+	{"time-decay", "email-outbound", 8559},
+	{"time-decay", "web", 4286},
+	{"time-decay", "ads", 1440},
+};
+
+/* No deal in GBP: no money, no credits; the counts stay. */
+static const struct row_want gbp_rows[] = {
+	{"ads", 3, 3, 1, 0, 1.0, 1.0 / 3, 19.0},
+	{"web", 4, 3, 3, 0, 0.75, 1.0, 9.0},
+	{NULL, 7, 6, 4, 0, 6.0 / 7, 4.0 / 6, 14.0},
+};
+
+static void check_other(const struct report_doc *d, size_t i, const char *code, int64_t deals)
+{
+	T_OK(i < d->nothers);
+	if (i >= d->nothers)
+		return;
+	T_STREQ(d->others[i].code, code);
+	T_INTEQ(d->others[i].deals, deals);
+}
+
+static void test_currency_tie(struct store *st)
+{
+	struct report_doc d;
+	char *s;
+
+	T_OK(run(st, T0, T0 + 31 * DAY, "all", &d) == 0);
+	T_STREQ(d.currency, "EUR");
+	T_INTEQ(d.nothers, 1);
+	check_other(&d, 0, "USD", 3);
+	T_STREQ(d.params[2].value, "EUR");
+	check_rows(&d, eur_rows, NWANT(eur_rows));
+	check_credits(&d, NULL, eur_credits, NWANT(eur_credits));
+	for (size_t m = 0; m < 6; m++)
+		T_INTEQ(model_sum(&d, models[m]), 15000);
+
+	s = render(&d, REPORT_JSON);
+	has(s, "\"currency\":\"EUR\",\"other_currencies\":[{\"currency\":\"USD\",\"deals\":3}],"
+	       "\"params\":{\"model\":\"all\",\"half_life_days\":7,\"currency\":\"EUR\"}");
+	has(s, "{\"source\":\"ads\",\"leads\":3,\"deals\":3,\"won\":1,\"won_value\":\"0.00\",");
+	free(s);
+	s = render(&d, REPORT_TEXT);
+	has(s, "half_life_days: 7, money in EUR\n");
+	has(s, "\n\nmoney in EUR; 3 deals in USD left out (--currency USD shows them)\n");
+	free(s);
+	s = render(&d, REPORT_CSV);
+	T_OK(strstr(s, "left out") == NULL && strstr(s, "USD") == NULL);
+	free(s);
+	report_doc_release(&d);
+}
+
+static void test_currency_usd(struct store *st)
+{
+	struct report_doc d;
+	char *s;
+
+	T_OK(run_in(st, T0, T0 + 31 * DAY, "all", "USD", &d) == 0);
+	T_STREQ(d.currency, "USD");
+	T_INTEQ(d.nothers, 1);
+	check_other(&d, 0, "EUR", 3);
+	check_rows(&d, usd_rows, NWANT(usd_rows));
+	check_credits(&d, NULL, usd_credits, NWANT(usd_credits));
+	for (size_t m = 0; m < 6; m++)
+		T_INTEQ(model_sum(&d, models[m]), 40000);
+	T_INTEQ(d.tables[0].totals[4].i, 40000);
+	s = render(&d, REPORT_JSON);
+	has(s, "\"currency\":\"USD\",\"other_currencies\":[{\"currency\":\"EUR\",\"deals\":3}],"
+	       "\"params\":{\"model\":\"all\",\"half_life_days\":7,\"currency\":\"USD\"}");
+	has(s, "\"rows\":[{\"source\":\"web\",\"leads\":4,\"deals\":3,\"won\":3,"
+	       "\"won_value\":\"300.01\",");
+	has(s, "{\"model\":\"time-decay\",\"channel\":\"call\",\"value\":\"171.43\"}");
+	free(s);
+	report_doc_release(&d);
+
+	/* One model: its credits alone still add up to the USD won value. */
+	T_OK(run_in(st, T0, T0 + 31 * DAY, "w-shaped", "USD", &d) == 0);
+	check_credits(&d, "w-shaped", usd_credits, NWANT(usd_credits));
+	T_INTEQ(model_sum(&d, "w-shaped"), 40000);
+	report_doc_release(&d);
+}
+
+/* The currency of most deals; the only one; one with no deal at all. */
+static void test_currency_choice(struct store *st)
+{
+	struct report_doc d;
+	char *s;
+
+	/* Days [5, 31): E1 and E2 (won), U1 (won), U2 and U3 (created). */
+	T_OK(run(st, T0 + 5 * DAY, T0 + 31 * DAY, "all", &d) == 0);
+	T_STREQ(d.currency, "USD");
+	T_INTEQ(d.nothers, 1);
+	check_other(&d, 0, "EUR", 2);
+	T_INTEQ(d.tables[0].totals[3].i, 4);
+	T_INTEQ(d.tables[0].totals[4].i, 40000);
+	T_INTEQ(model_sum(&d, "linear"), 40000);
+	report_doc_release(&d);
+
+	/* Days [9, 13): E1 and E2 won, nothing else (U3 is lost). */
+	T_OK(run(st, T0 + 9 * DAY, T0 + 13 * DAY, "all", &d) == 0);
+	T_STREQ(d.currency, "EUR");
+	T_INTEQ(d.nothers, 0);
+	T_INTEQ(d.tables[0].totals[4].i, 15000);
+	s = render(&d, REPORT_TEXT);
+	T_OK(strstr(s, "left out") == NULL);
+	free(s);
+	report_doc_release(&d);
+
+	T_OK(run_in(st, T0, T0 + 31 * DAY, "all", "GBP", &d) == 0);
+	T_STREQ(d.currency, "GBP");
+	T_INTEQ(d.nothers, 2);
+	check_other(&d, 0, "EUR", 3);
+	check_other(&d, 1, "USD", 3);
+	check_rows(&d, gbp_rows, NWANT(gbp_rows));
+	T_INTEQ(d.tables[1].nrows, 0);
+	s = render(&d, REPORT_JSON);
+	has(s, "\"currency\":\"GBP\",\"other_currencies\":[{\"currency\":\"EUR\",\"deals\":3},"
+	       "{\"currency\":\"USD\",\"deals\":3}],");
+	free(s);
+	s = render(&d, REPORT_TEXT);
+	has(s, "money in GBP; 3 deals in EUR, 3 deals in USD left out (--currency EUR or USD "
+	       "shows them)\n");
+	free(s);
+	report_doc_release(&d);
+
+	/* Asked for, in a range with no deal: the asked currency, no others. */
+	T_OK(run_in(st, T0 + 100 * DAY, T0 + 101 * DAY, "all", "USD", &d) == 0);
+	T_STREQ(d.currency, "USD");
+	T_INTEQ(d.nothers, 0);
+	report_doc_release(&d);
+}
+
+static void test_currencies(void)
+{
+	struct store *st = open_fixture(mixed_fixture);
+
+	test_currency_tie(st);
+	test_currency_usd(st);
+	test_currency_choice(st);
 	store_close(&st);
 }
 
@@ -490,6 +772,7 @@ int main(void)
 	test_per_deal();
 	test_render();
 	test_edges();
+	test_currencies();
 	test_property();
 	return t_done("report_attribution");
 }

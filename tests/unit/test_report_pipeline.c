@@ -165,6 +165,20 @@ static const char *param(const struct report_doc *d, const char *key)
 	return NULL;
 }
 
+/* The document's other currencies as "USD 2, GBP 1". */
+static void check_others(const struct report_doc *d, const char *want)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 12);
+	buf_addstr(&b, "");
+	for (size_t i = 0; i < d->nothers; i++)
+		buf_addf(&b, "%s%s %lld", i ? ", " : "", d->others[i].code,
+			 (long long)d->others[i].deals);
+	T_STREQ(b.data, want);
+	buf_release(&b);
+}
+
 /* NAN stands for a null cell. */
 struct funnel_want {
 	const char *stage;
@@ -444,6 +458,8 @@ static void test_forecast(void)
 		T_INTEQ(t->totals[4].i, 101789);
 	}
 	T_STREQ(d.currency, "EUR");
+	check_others(&d, "");
+	T_STREQ(param(&d, "currency"), "EUR");
 	T_STREQ(param(&d, "trailing_win_rate"), "0.6666666667");
 	T_STREQ(param(&d, "trailing_deals"), "3");
 	T_STREQ(param(&d, "trailing_from"), "2025-11-15");
@@ -457,15 +473,17 @@ static void test_forecast(void)
 		     "(none),1,20.00,10.00,13.33\r\n");
 	json = render(&d, REPORT_JSON);
 	T_OK(strstr(json,
-		    "\"currency\":\"EUR\",\"params\":{\"trailing_win_rate\":0.6666666667,"
-		    "\"trailing_deals\":3,\"trailing_from\":\"2025-11-15\"},\"rows\":["
+		    "\"currency\":\"EUR\",\"other_currencies\":[],\"params\":{"
+		    "\"trailing_win_rate\":0.6666666667,\"trailing_deals\":3,"
+		    "\"trailing_from\":\"2025-11-15\",\"currency\":\"EUR\"},\"rows\":["
 		    "{\"month\":\"2026-10\",\"deals\":2,\"value\":\"1000.01\","
 		    "\"weighted_value\":\"500.01\",\"win_rate_forecast\":\"666.67\"},") != NULL);
 	T_OK(strstr(json,
 		    "{\"month\":\"(none)\",\"deals\":1,\"value\":\"20.00\","
 		    "\"weighted_value\":\"10.00\",\"win_rate_forecast\":\"13.33\"}]}") != NULL);
 	text = render(&d, REPORT_TEXT);
-	T_OK(strstr(text, "money in EUR") != NULL);
+	T_OK(strstr(text, "trailing_from: 2025-11-15, money in EUR\n") != NULL);
+	T_OK(strstr(text, "left out") == NULL);
 	T_OK(strstr(text, "2027-01      1    50.05     45.05              33.37\n") != NULL);
 	T_OK(strstr(text, "total        7  1526.84    829.75            1017.89\n") != NULL);
 	if (t_fail)
@@ -505,17 +523,29 @@ static void test_forecast_empty_history(void)
 	T_STREQ(param(&d, "trailing_win_rate"), "0");
 	T_STREQ(param(&d, "trailing_deals"), "0");
 	T_STREQ(param(&d, "trailing_from"), "2027-02-28");
-	T_OK(d.currency == NULL); /* EUR and USD */
-	T_INTEQ(d.tables[0].nrows, 2);
+	/* One deal in EUR, one in USD: a tie, so EUR, and U is left out. */
+	T_STREQ(d.currency, "EUR");
+	check_others(&d, "USD 1");
+	T_INTEQ(d.tables[0].nrows, 1);
 	T_INTEQ(d.tables[0].cells[3].i, 5000); /* 100.00 × 50% */
 	T_INTEQ(d.tables[0].cells[4].i, 0);
-	T_INTEQ(d.tables[0].cells[5 + 3].i, 4500); /* 50.00 × 90% */
+	T_INTEQ(d.tables[0].totals[1].i, 1);
 	json = render(&d, REPORT_JSON);
-	T_OK(strstr(json, "\"currency\":null,\"params\":{\"trailing_win_rate\":0,"
+	T_OK(strstr(json, "\"currency\":\"EUR\",\"other_currencies\":[{\"currency\":\"USD\","
+			  "\"deals\":1}],\"params\":{\"trailing_win_rate\":0,"
 			  "\"trailing_deals\":0,") != NULL);
 	T_OK(strstr(json, "\"win_rate_forecast\":\"0.00\"") != NULL);
 	free(json);
 	report_doc_release(&d);
+
+	p.currency = "USD";
+	T_OK(build(st, &p, &d, report_forecast, "forecast") == 0);
+	T_STREQ(d.currency, "USD");
+	T_INTEQ(d.tables[0].nrows, 1);
+	T_STREQ(d.tables[0].cells[0].s, "(none)");
+	T_INTEQ(d.tables[0].cells[3].i, 4500); /* 50.00 × 90% */
+	report_doc_release(&d);
+	p.currency = NULL;
 	store_close(&st);
 
 	/* No open deals at all: no rows, a totals row of zeros. */
@@ -524,7 +554,154 @@ static void test_forecast_empty_history(void)
 	T_INTEQ(d.tables[0].nrows, 0);
 	T_OK(d.tables[0].totals != NULL && d.tables[0].totals[1].i == 0);
 	T_OK(d.currency == NULL);
+	check_others(&d, "");
+	T_STREQ(param(&d, "currency"), "");
+	json = render(&d, REPORT_JSON);
+	T_OK(strstr(json, "\"currency\":null,\"other_currencies\":[],\"params\":{") != NULL);
+	free(json);
 	report_doc_release(&d);
+	store_close(&st);
+}
+
+/* Open deals in three currencies, now = 2026-11-15T12:00Z, zone UTC:
+ *  E1 EUR Proposal 50%     100.00  2026-12-10
+ *  E2 EUR Negotiation 75%   20.01  2026-12-20
+ *  E3 EUR Lead 10%          50.00  no expected close
+ *  U1 USD Closing 90%      400.00  2026-12-05
+ *  U2 USD Qualified 20%     12.34  2027-01-15
+ *  G1 GBP Proposal 50%       7.00  2026-12-01
+ * Closed in the trailing window, whatever the currency: W1 USD won
+ * 2026-03-01, W2 EUR won 2026-05-01, W3 USD won 2026-08-01, L1 GBP lost
+ * 2026-06-01, L2 EUR lost 2026-07-01: 3 won, 2 lost, rate 3/5 (EUR alone
+ * would be 1/2). */
+static const char mixed_forecast_sql[] =
+	"INSERT INTO deals (id, key, name, stage_id, status, value_minor, currency, created_at,"
+	"  closed_at, expected_close, updated_at) VALUES "
+	"  (1, 'E1', 'e1', 1, 'open', 10000, 'EUR', 0, NULL, 1796904000, 0),"
+	"  (2, 'E2', 'e2', 5, 'open', 2001, 'EUR', 0, NULL, 1797768000, 0),"
+	"  (3, 'E3', 'e3', 2, 'open', 5000, 'EUR', 0, NULL, NULL, 0),"
+	"  (4, 'U1', 'u1', 3, 'open', 40000, 'USD', 0, NULL, 1796472000, 0),"
+	"  (5, 'U2', 'u2', 4, 'open', 1234, 'USD', 0, NULL, 1800014400, 0),"
+	"  (6, 'G1', 'g1', 1, 'open', 700, 'GBP', 0, NULL, 1796126400, 0),"
+	"  (11, 'W1', 'w1', 3, 'won', 1, 'USD', 0, 1772366400, NULL, 0),"
+	"  (12, 'W2', 'w2', 3, 'won', 1, 'EUR', 0, 1777636800, NULL, 0),"
+	"  (13, 'W3', 'w3', 3, 'won', 1, 'USD', 0, 1785585600, NULL, 0),"
+	"  (14, 'L1', 'l1', 1, 'lost', 1, 'GBP', 0, 1780315200, NULL, 0),"
+	"  (15, 'L2', 'l2', 1, 'lost', 1, 'EUR', 0, 1782907200, NULL, 0);";
+
+struct forecast_want {
+	const char *month; /* NULL: the totals row */
+	int64_t deals, value, weighted, win;
+};
+
+static void check_forecast(const struct report_doc *d, const struct forecast_want *w, size_t n)
+{
+	const struct report_table *t = &d->tables[0];
+
+	T_INTEQ(t->nrows, n - 1);
+	for (size_t r = 0; r < n; r++) {
+		const struct report_cell *c = r + 1 < n ? &t->cells[r * t->ncols] : t->totals;
+		if ((r + 1 < n && r >= t->nrows) || c == NULL)
+			break;
+		if (w[r].month != NULL)
+			T_STREQ(c[0].s, w[r].month);
+		T_INTEQ(c[1].i, w[r].deals);
+		T_INTEQ(c[2].i, w[r].value);
+		T_INTEQ(c[3].i, w[r].weighted);
+		T_INTEQ(c[4].i, w[r].win);
+	}
+}
+
+/* The EUR forecast of mixed_forecast_sql in JSON and text. */
+static void check_forecast_eur_render(const struct report_doc *d)
+{
+	char *out = render(d, REPORT_JSON);
+
+	T_OK(strstr(out, "\"currency\":\"EUR\",\"other_currencies\":[{\"currency\":\"USD\","
+			 "\"deals\":2},{\"currency\":\"GBP\",\"deals\":1}],\"params\":{") != NULL);
+	T_OK(strstr(out, "{\"month\":\"2026-12\",\"deals\":2,\"value\":\"120.01\","
+			 "\"weighted_value\":\"65.01\",\"win_rate_forecast\":\"72.01\"}") != NULL);
+	free(out);
+	out = render(d, REPORT_TEXT);
+	T_OK(strstr(out, "\n\nmoney in EUR; 2 deals in USD, 1 deal in GBP left out (--currency "
+			 "USD or GBP shows them)\n") != NULL);
+	free(out);
+}
+
+#define NW(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_forecast_currencies(void)
+{
+	/* EUR, of most open deals (3; USD 2, GBP 1): weighted 50.00 + 15.0075
+	 * and 5.00; win rate 3/5 of 100.00, 20.01, 50.00 = 60.00, 12.006,
+	 * 30.00. */
+	static const struct forecast_want eur[] = {
+		{"2026-12", 2, 12001, 6501, 7201},
+		{"(none)", 1, 5000, 500, 3000},
+		{NULL, 3, 17001, 7001, 10201},
+	};
+	/* --currency USD: 360.00 and 2.468; 240.00 and 7.404. */
+	static const struct forecast_want usd[] = {
+		{"2026-12", 1, 40000, 36000, 24000},
+		{"2027-01", 1, 1234, 247, 740},
+		{NULL, 2, 41234, 36247, 24740},
+	};
+	static const struct forecast_want none[] = {{NULL, 0, 0, 0, 0}};
+	/* E3 in USD too. */
+	static const struct forecast_want usd3[] = {
+		{"2026-12", 1, 40000, 36000, 24000},
+		{"2027-01", 1, 1234, 247, 740},
+		{"(none)", 1, 5000, 500, 3000},
+		{NULL, 3, 46234, 36747, 27740},
+	};
+	/* E1 and E2 alone. */
+	static const struct forecast_want eur2[] = {
+		{"2026-12", 2, 12001, 6501, 7201},
+		{NULL, 2, 12001, 6501, 7201},
+	};
+	static const struct {
+		const char *sql;   /* run before the case, or NULL */
+		const char *asked; /* --currency */
+		const char *currency;
+		const struct forecast_want *rows; /* then the totals */
+		size_t n;
+		const char *others;
+	} cases[] = {
+		{NULL, NULL, "EUR", eur, NW(eur), "USD 2, GBP 1"},
+		{NULL, "USD", "USD", usd, NW(usd), "EUR 3, GBP 1"},
+		/* a currency no open deal is in: no rows, zeros */
+		{NULL, "JPY", "JPY", none, NW(none), "EUR 3, USD 2, GBP 1"},
+		/* USD has most deals (3), though EUR comes first */
+		{"UPDATE deals SET currency = 'USD' WHERE key = 'E3'", NULL, "USD", usd3, NW(usd3),
+		 "EUR 2, GBP 1"},
+		/* two deals in each: a tie, the alphabetically first */
+		{"UPDATE deals SET currency = 'GBP' WHERE key = 'U2'", NULL, "EUR", eur2, NW(eur2),
+		 "GBP 2, USD 2"},
+	};
+	struct store *st = open_with(stages_sql, mixed_forecast_sql);
+	struct report_params p;
+	struct report_doc d;
+	struct err err;
+
+	err_init(&err);
+	params_init(&p, T0, T0 + DAY, 1794744000);
+	p.tz = "UTC";
+	for (size_t i = 0; i < NW(cases); i++) {
+		if (cases[i].sql != NULL)
+			T_OK(store_exec_script(st, cases[i].sql, &err) == 0);
+		p.currency = cases[i].asked;
+		T_OK(build(st, &p, &d, report_forecast, "forecast") == 0);
+		T_STREQ(d.currency, cases[i].currency);
+		T_STREQ(param(&d, "currency"), cases[i].currency);
+		/* the win rate is over every closed deal, whatever its currency */
+		T_STREQ(param(&d, "trailing_win_rate"), "0.6");
+		T_STREQ(param(&d, "trailing_deals"), "5");
+		check_forecast(&d, cases[i].rows, cases[i].n);
+		check_others(&d, cases[i].others);
+		if (i == 0)
+			check_forecast_eur_render(&d);
+		report_doc_release(&d);
+	}
 	store_close(&st);
 }
 
@@ -535,5 +712,6 @@ int main(void)
 	test_funnel_property();
 	test_forecast();
 	test_forecast_empty_history();
+	test_forecast_currencies();
 	return t_done("report_pipeline");
 }

@@ -472,6 +472,7 @@ static void test_json(void)
 		s = render(&d, REPORT_JSON);
 		n = strlen(s);
 		T_OK(json_valid(s));
+		T_OK(has(s, "\"other_currencies\":[],\"params\":{"));
 		T_OK(n > 0 && s[n - 1] == '\n');
 		for (size_t k = 0; k + 1 < n; k++)
 			if ((unsigned char)s[k] < 0x20) {
@@ -567,6 +568,95 @@ static void test_text(void)
 	report_doc_release(&d);
 }
 
+/* The report currency chosen from the deals per currency, and the line
+ * that names the deals its money leaves out, in text, JSON and HTML. */
+static void test_currency(void)
+{
+	static const struct {
+		const char *asked, *note;
+	} notes[] = {
+		{"USD", "money in USD; 5 deals in EUR left out (--currency EUR shows them)"},
+		{NULL, "money in EUR; 1 deal in USD left out (--currency USD shows it)"},
+	};
+	struct report_params p = {.from = 0, .to = 86400, .period = REPORT_DAY};
+	struct report_doc d;
+	char *s;
+
+	/* A tie between GBP and USD, whatever the order they come in. */
+	report_doc_init(&d, "forecast", &p);
+	d.tz = xstrdup("UTC");
+	report_currency_count("USD", 2, &d);
+	report_currency_count("EUR", 1, &d);
+	report_currency_count(NULL, 9, &d);
+	report_currency_count("GBP", 2, &d);
+	report_currency_choose(&d, NULL);
+	T_STREQ(d.currency, "GBP");
+	T_INTEQ(d.nothers, 2);
+	T_STREQ(d.others[0].code, "USD");
+	T_STREQ(d.others[1].code, "EUR");
+	T_STREQ(d.params[0].key, "currency");
+	T_STREQ(d.params[0].value, "GBP");
+	s = report_currency_note(&d);
+	T_STREQ(s, "money in GBP; 2 deals in USD, 1 deal in EUR left out (--currency USD or EUR "
+		   "shows them)");
+	free(s);
+	report_add_table(&d, "rows", "Rows", fx_forecast_cols, NCOLS(fx_forecast_cols));
+
+	s = render(&d, REPORT_JSON);
+	T_OK(json_valid(s));
+	T_OK(has(s, "\"currency\":\"GBP\",\"other_currencies\":[{\"currency\":\"USD\","
+		    "\"deals\":2},{\"currency\":\"EUR\",\"deals\":1}],\"params\":{\"currency\":"
+		    "\"GBP\"}"));
+	free(s);
+	s = render(&d, REPORT_TEXT);
+	T_OK(has(s, "money in GBP\n"));
+	T_OK(!has(s, "currency: GBP"));
+	T_OK(has(s, "(none)\n\nmoney in GBP; 2 deals in USD, 1 deal in EUR left out (--currency "
+		    "USD or EUR shows them)\n"));
+	free(s);
+	s = render(&d, REPORT_HTML);
+	T_OK(has(s, "id=\"meta-currency\">GBP</dd>\n</dl>\n<p class=\"note\" id=\"currency-note\">"
+		    "money in GBP; 2 deals in USD, 1 deal in EUR left out (--currency USD or EUR "
+		    "shows them)</p>\n</header>"));
+	T_OK(!has(s, "<dt>currency</dt>"));
+	free(s);
+	s = render(&d, REPORT_CSV);
+	T_STREQ(s, "month,deals,value,weighted_value,win_rate_forecast\r\n");
+	free(s);
+	report_doc_release(&d);
+
+	/* 5 deals in EUR, 1 in USD: asked for USD, or EUR chosen. */
+	for (size_t i = 0; i < NCOLS(notes); i++) {
+		report_doc_init(&d, "attribution", &p);
+		report_currency_count("EUR", 5, &d);
+		report_currency_count("USD", 1, &d);
+		report_currency_choose(&d, notes[i].asked);
+		s = report_currency_note(&d);
+		T_STREQ(s, notes[i].note);
+		free(s);
+		report_doc_release(&d);
+	}
+
+	/* One currency, or none: nothing left out, no note. */
+	report_doc_init(&d, "attribution", &p);
+	d.tz = xstrdup("UTC");
+	report_currency_count("EUR", 5, &d);
+	report_currency_choose(&d, NULL);
+	T_STREQ(d.currency, "EUR");
+	T_INTEQ(d.nothers, 0);
+	T_OK(report_currency_note(&d) == NULL);
+	s = render(&d, REPORT_HTML);
+	T_OK(!has(s, "currency-note"));
+	free(s);
+	report_doc_release(&d);
+	report_doc_init(&d, "attribution", &p);
+	report_currency_choose(&d, NULL);
+	T_OK(d.currency == NULL);
+	T_STREQ(d.params[0].value, "");
+	T_OK(report_currency_note(&d) == NULL);
+	report_doc_release(&d);
+}
+
 int main(void)
 {
 	test_money();
@@ -579,5 +669,6 @@ int main(void)
 	test_json();
 	test_json_values();
 	test_text();
+	test_currency();
 	return t_done("report_render");
 }
