@@ -42,7 +42,8 @@ static int report_usage(FILE *fp)
 	fputs("usage: crmsync report activity|attribution|funnel|forecast [options]\n"
 	      "\n"
 	      "  --from DATE, --to DATE   the range (default: the last 30 days; DATE is\n"
-	      "                           YYYY-MM-DD, RFC 3339, or 7d, 4w, 3m ago)\n"
+	      "                           YYYY-MM-DD (a local day of --tz), RFC 3339, or\n"
+	      "                           7d, 4w, 3m ago)\n"
 	      "  --period day|week|month  activity per period (default week)\n"
 	      "  --tz ZONE                IANA zone; periods cut at its midnight (default local)\n"
 	      "  --user EMAIL             one team member\n"
@@ -140,7 +141,8 @@ static int report_parse(struct cli *c, int argc, char **argv, struct report_args
 						 "'%s' is not a date (YYYY-MM-DD, RFC 3339, 7d, "
 						 "4w, 3m)",
 						 optarg);
-			*(ch == 'F' ? &a->has_from : &a->has_to) = 1;
+			/* 1: given; 2: a bare date, a local day of --tz. */
+			*(ch == 'F' ? &a->has_from : &a->has_to) = strlen(optarg) == 10 ? 2 : 1;
 			break;
 		case 'p':
 			if (parse_choice("--period", optarg, periods, &k))
@@ -282,6 +284,10 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (a.has_from == 2)
+		a.p.from = report_local_day(d.tz, a.p.from);
+	if (a.has_to == 2)
+		a.p.to = report_local_day(d.tz, a.p.to);
 	/* Default range: the 30 local days up to the end of today. */
 	if (!a.has_to)
 		a.p.to = report_local_midnight(d.tz, c->now, 1);

@@ -58,7 +58,8 @@ static void pairset_grow(struct pairset *s)
 	s->slots = xcalloc(s->cap, sizeof *s->slots);
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slots[i].a1 != 0)
-			*pairset_slot(s, (int64_t)(old.slots[i].a1 - 1), old.slots[i].b) = old.slots[i];
+			*pairset_slot(s, (int64_t)(old.slots[i].a1 - 1), old.slots[i].b) =
+				old.slots[i];
 	free(old.slots);
 }
 

@@ -93,7 +93,7 @@ static int add_source(const struct store_attr_source *s, void *arg)
 	report_cell_int(&row[2], s->deals);
 	report_cell_int(&row[3], s->won);
 	report_cell_int(&row[4], s->won_value);
-	cell_rate(&row[5], s->deals, s->leads);
+	cell_rate(&row[5], s->leads_converted, s->leads);
 	cell_rate(&row[6], s->deals_won, s->deals);
 	if (s->won > 0)
 		report_cell_num(&row[7], s->median_days);

@@ -376,8 +376,10 @@ static void json_cell(const struct report_col *c, const struct report_cell *v, s
 		break;
 	case REPORT_K_RATE:
 	case REPORT_K_NUM:
+		/* Rates (0..1) to six significant digits; hours and days to
+		 * ten, so large totals keep their fraction. */
 		if (isfinite(v->d))
-			buf_addf(b, "%.6g", v->d);
+			buf_addf(b, c->kind == REPORT_K_RATE ? "%.6g" : "%.10g", v->d);
 		else
 			buf_addstr(b, "null");
 		break;

@@ -305,6 +305,16 @@ int64_t report_local_midnight(const char *tz, int64_t t, int days)
 	return local_midnight_of(tm.tm_year, tm.tm_mon, tm.tm_mday + days);
 }
 
+int64_t report_local_day(const char *tz, int64_t utc_midnight)
+{
+	time_t tt = (time_t)utc_midnight;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	zone_set(tz);
+	return local_midnight_of(tm.tm_year, tm.tm_mon, tm.tm_mday);
+}
+
 void report_local_date(const char *tz, int64_t t, char *out, size_t size)
 {
 	time_t tt = (time_t)t;

@@ -164,6 +164,9 @@ int report_periods(const char *tz, enum report_period period, int64_t from, int6
 /* The local midnight that starts the day of t in the zone, and the one
  * `days` days later (negative: earlier). */
 int64_t report_local_midnight(const char *tz, int64_t t, int days);
+/* The local midnight in tz that starts the calendar date whose UTC midnight
+ * is utc_midnight (a YYYY-MM-DD on the command line names a local day). */
+int64_t report_local_day(const char *tz, int64_t utc_midnight);
 /* t as a local date "YYYY-MM-DD" (out holds 11 bytes). */
 void report_local_date(const char *tz, int64_t t, char *out, size_t size);
 

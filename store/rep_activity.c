@@ -1,17 +1,19 @@
-/* store/rep_activity.c - the SQL behind SPEC §6 "activity".
+/* store/rep_activity.c - the reading behind SPEC §6 "activity".
  *
- * The periods go into a temporary table (index, start, end), and each
- * measure is a join of that table with activities on occurred_at, the
- * periods driving the loop (CROSS JOIN) so every period is a range scan of
- * activities_occurred. Two statements do the work: one collects the
- * counted (user, period, activity) triples once, materialised, and derives
- * the counts and the distinct contacts and deals from them; the other
- * pairs each inbound mail from a contact with the first reply of each
- * addressed team member and ranks the delays with window functions. Only
- * grouped figures come back to C.
+ * Who counts for whom is kept per activity in rep_facts and rep_touch by
+ * the triggers of store/repfacts.h, keyed by time. A report is one range
+ * scan of each table, in time order: the period only moves forward, so
+ * the state held is one period's (the distinct contacts and deals of each
+ * user, the first-response delays to rank) plus the distinct contacts and
+ * deals of the whole range. Memory grows with users and contacts, never
+ * with activities; a year of a million activities is read in about half a
+ * second (BENCHMARKS.md).
  *
- * Nothing here writes to the database itself: the temporary table lives in
- * the connection's temp schema, which a read-only connection may write.
+ * The stale deals are one SQL statement: the deals active in the window
+ * come from a range scan of the window's activities, so only the quiet
+ * deals' histories are read.
+ *
+ * store_rep_verify recomputes both tables from what is stored, for tests.
  */
 #include "store/internal.h"
 #include "store/repfacts.h"
@@ -21,7 +23,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-
 
 static const char sql_user_one[] = "SELECT u.id, u.email FROM user_emails e JOIN users u "
 				   "ON u.id = e.user_id WHERE e.address = ?1";
@@ -145,7 +146,7 @@ struct act_scan {
 	struct act_user *byid; /* sorted by id */
 	size_t *pos_of;	       /* by id - 1 (ids up to ACT_DIRECT_IDS), else NULL */
 	size_t npos_of;
-	size_t k;	       /* the current period */
+	size_t k; /* the current period */
 	struct act_samples *samples, all;
 	struct pairset seen, seen_all;
 };
@@ -298,7 +299,8 @@ int store_act_report(struct store *st, const char *user, const int64_t *bounds, 
 		sc.byid[i] = (struct act_user){.id = ids[i], .pos = i};
 	qsort(sc.byid, out->nusers, sizeof *sc.byid, act_user_cmp);
 	/* User ids are rowids, small in practice: index them directly. */
-	if (out->nusers > 0 && sc.byid[0].id >= 1 && sc.byid[out->nusers - 1].id <= ACT_DIRECT_IDS) {
+	if (out->nusers > 0 && sc.byid[0].id >= 1 &&
+	    sc.byid[out->nusers - 1].id <= ACT_DIRECT_IDS) {
 		sc.npos_of = (size_t)sc.byid[out->nusers - 1].id;
 		sc.pos_of = xreallocarray(NULL, sc.npos_of, sizeof *sc.pos_of);
 		for (size_t i = 0; i < sc.npos_of; i++)
@@ -372,10 +374,14 @@ static const char sql_verify[] =
 	"  from_contact, reply_at, PRIMARY KEY (occurred_at, activity_id, user_id, what));"
 	"CREATE INDEX temp.rv_facts_activity ON rv_facts(activity_id);"
 	"CREATE TEMP TABLE rv_touch (occurred_at, activity_id, user_id, is_deal, target_id);"
-	"INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_MAIL_FACTS("1") ";"
-	"INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_OWNER_FACTS("1") ";"
-	"UPDATE temp.rv_facts SET reply_at = " REP_REPLY_IN("rv_facts") " WHERE what = 1;"
-	"INSERT INTO temp.rv_touch " REP_TOUCHES_OF("temp.rv_facts", "1") ";";
+	"INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_MAIL_FACTS(
+		"1") ";"
+		     "INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_OWNER_FACTS(
+			     "1") ";"
+				  "UPDATE temp.rv_facts SET reply_at = " REP_REPLY_IN(
+					  "rv_facts") " WHERE what = 1;"
+						      "INSERT INTO temp.rv_touch " REP_TOUCHES_OF(
+							      "temp.rv_facts", "1") ";";
 
 static const char sql_verify_count[] =
 	"SELECT (SELECT count(*) FROM (SELECT * FROM rep_facts EXCEPT SELECT * FROM "

@@ -22,6 +22,12 @@
 	"deal_contacts dc JOIN contacts c ON c.id = dc.contact_id WHERE dc.deal_id = " \
 	"d.id ORDER BY c.created_at, c.id LIMIT 1), ''), '(none)')"
 
+/* A lead (contact `c`) converted: it is a contact of a deal created before
+ * the end of the range. */
+#define LEAD_CONVERTED                                                                      \
+	"EXISTS (SELECT 1 FROM deal_contacts lc JOIN deals ld ON ld.id = lc.deal_id WHERE " \
+	"lc.contact_id = c.id AND ld.created_at < ?2)"
+
 /* The counted deals: created in range, or won with closed_at in range.
  * `made` and `won` are 0 or 1; `ew` (ever won) is whether a deal created
  * in range is won by the end of it; `v` is its value in the currency ?3,
@@ -37,8 +43,9 @@
 	"(d.status = 'won' AND d.closed_at >= ?1 AND d.closed_at < ?2)) "
 
 static const char sources_sql[] = COUNTED_DEALS
-	", ld AS (SELECT COALESCE(NULLIF(lead_source, ''), '(none)') AS src, COUNT(*) AS n "
-	"FROM contacts WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1), "
+	", ld AS (SELECT COALESCE(NULLIF(c.lead_source, ''), '(none)') AS src, COUNT(*) AS n, "
+	"SUM(" LEAD_CONVERTED ") AS conv FROM contacts c WHERE c.created_at >= ?1 AND "
+	"c.created_at < ?2 GROUP BY 1), "
 	"da AS (SELECT src, SUM(made) AS deals, SUM(made AND ew) AS deals_won, SUM(won) AS won, "
 	"SUM(CASE WHEN won THEN v ELSE 0 END) AS won_value FROM dl GROUP BY src), "
 	"md AS (SELECT src, AVG(days) AS med FROM (SELECT src, days, ROW_NUMBER() OVER "
@@ -46,7 +53,8 @@ static const char sources_sql[] = COUNTED_DEALS
 	"FROM dl WHERE won) WHERE rn IN ((k + 1) / 2, (k + 2) / 2) GROUP BY src), "
 	"srcs AS (SELECT src FROM ld UNION SELECT src FROM da) "
 	"SELECT s.src, COALESCE(ld.n, 0), COALESCE(da.deals, 0), COALESCE(da.deals_won, 0), "
-	"COALESCE(da.won, 0), COALESCE(da.won_value, 0) AS wv, md.med FROM srcs s "
+	"COALESCE(da.won, 0), COALESCE(da.won_value, 0) AS wv, md.med, COALESCE(ld.conv, 0) "
+	"FROM srcs s "
 	"LEFT JOIN ld ON ld.src = s.src LEFT JOIN da ON da.src = s.src "
 	"LEFT JOIN md ON md.src = s.src ORDER BY wv DESC, s.src";
 
@@ -55,8 +63,9 @@ static const char totals_sql[] = COUNTED_DEALS
 	"created_at < ?2), COALESCE(SUM(made), 0), COALESCE(SUM(made AND ew), 0), "
 	"COALESCE(SUM(won), 0), COALESCE(SUM(CASE WHEN won THEN v ELSE 0 END), 0), "
 	"(SELECT AVG(days) FROM (SELECT days, ROW_NUMBER() OVER (ORDER BY days) AS rn, "
-	"COUNT(*) OVER () AS k FROM dl WHERE won) WHERE rn IN ((k + 1) / 2, (k + 2) / 2)) "
-	"FROM dl";
+	"COUNT(*) OVER () AS k FROM dl WHERE won) WHERE rn IN ((k + 1) / 2, (k + 2) / 2)), "
+	"(SELECT COALESCE(SUM(" LEAD_CONVERTED "), 0) FROM contacts c WHERE c.created_at >= ?1 "
+	"AND c.created_at < ?2) FROM dl";
 
 static int sources_run(struct store *st, const char *sql, int64_t from, int64_t to,
 		       const char *currency,
@@ -80,6 +89,7 @@ static int sources_run(struct store *st, const char *sql, int64_t from, int64_t 
 		r.won = sqlite3_column_int64(s, 4);
 		r.won_value = sqlite3_column_int64(s, 5);
 		r.median_days = sqlite3_column_double(s, 6);
+		r.leads_converted = sqlite3_column_int64(s, 7);
 		if (fn(&r, arg) == -1)
 			*stop = 1;
 	}

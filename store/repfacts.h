@@ -28,17 +28,17 @@
 #define STORE_REPFACTS_H
 
 /* Whether a From participant of activity `aid` is a contact. */
-#define REP_FROM_CONTACT(aid)                                                        \
+#define REP_FROM_CONTACT(aid)                                                       \
 	"EXISTS (SELECT 1 FROM participants fc WHERE fc.activity_id = " aid " AND " \
 	"fc.role = 'from' AND fc.contact_id IS NOT NULL)"
 
 /* The first reply of a row (what 1) of the facts table `tbl` being
  * updated by the UPDATE this appears in. */
-#define REP_REPLY_IN(tbl)                                                         \
-	"(SELECT min(s.occurred_at) FROM activities t JOIN activities r "         \
+#define REP_REPLY_IN(tbl)                                                        \
+	"(SELECT min(s.occurred_at) FROM activities t JOIN activities r "        \
 	"ON r.thread_key = t.thread_key JOIN " tbl " s ON s.activity_id = r.id " \
-	"WHERE t.id = " tbl ".activity_id AND r.kind = 'email' AND "              \
-	"r.direction = 'outbound' AND s.what = 0 AND s.user_id = " tbl            \
+	"WHERE t.id = " tbl ".activity_id AND r.kind = 'email' AND "             \
+	"r.direction = 'outbound' AND s.what = 0 AND s.user_id = " tbl           \
 	".user_id AND s.occurred_at > " tbl ".occurred_at)"
 #define REP_REPLY_OF REP_REPLY_IN("rep_facts")
 
@@ -46,28 +46,28 @@
 
 /* The mail facts of the activities `a` that satisfy `cond`: the sender and
  * the addressees of inbound mail, through participants `p`. */
-#define REP_MAIL_FACTS(cond)                                                              \
-	"SELECT a.occurred_at, a.id, e.user_id, p.role <> 'from', 0, p.role <> 'from' AND " \
-	REP_FROM_CONTACT("a.id") " FROM activities a JOIN participants p ON "              \
-	"p.activity_id = a.id JOIN user_emails e ON e.address = p.addr_key WHERE "         \
-	"a.kind = 'email' AND (p.role = 'from' OR (a.direction = 'inbound' AND "           \
-	"p.role IN ('to', 'cc'))) AND " cond
+#define REP_MAIL_FACTS(cond)                                                                                  \
+	"SELECT a.occurred_at, a.id, e.user_id, p.role <> 'from', 0, p.role <> 'from' AND " REP_FROM_CONTACT( \
+		"a.id") " FROM activities a JOIN participants p ON "                                          \
+			"p.activity_id = a.id JOIN user_emails e ON e.address = p.addr_key WHERE "            \
+			"a.kind = 'email' AND (p.role = 'from' OR (a.direction = 'inbound' AND "              \
+			"p.role IN ('to', 'cc'))) AND " cond
 
 /* The meeting and call facts of the activities `a` that satisfy `cond`,
  * through owners `o`. */
-#define REP_OWNER_FACTS(cond)                                                          \
+#define REP_OWNER_FACTS(cond)                                                           \
 	"SELECT a.occurred_at, a.id, o.user_id, CASE a.kind WHEN 'call' THEN 3 ELSE 2 " \
 	"END, CASE a.kind WHEN 'call' THEN 0 ELSE max(coalesce(a.ended_at, "            \
-	"a.occurred_at) - a.occurred_at, 0) END, 0 FROM activities a JOIN "              \
-	"activity_owners o ON o.activity_id = a.id WHERE (a.kind = 'call' OR "           \
+	"a.occurred_at) - a.occurred_at, 0) END, 0 FROM activities a JOIN "             \
+	"activity_owners o ON o.activity_id = a.id WHERE (a.kind = 'call' OR "          \
 	"(a.kind = 'meeting' AND a.status = 'held')) AND " cond
 
 #define REP_TOUCH_COLS "(occurred_at, activity_id, user_id, is_deal, target_id) "
 
 /* The touches of the facts `f` of table `tbl` that satisfy `cond`. */
-#define REP_TOUCHES_OF(tbl, cond)                                                     \
-	"SELECT DISTINCT f.occurred_at, f.activity_id, f.user_id, l.type = 'deal', "   \
-	"l.target_id FROM " tbl " f JOIN activity_links l ON l.activity_id = "         \
+#define REP_TOUCHES_OF(tbl, cond)                                                    \
+	"SELECT DISTINCT f.occurred_at, f.activity_id, f.user_id, l.type = 'deal', " \
+	"l.target_id FROM " tbl " f JOIN activity_links l ON l.activity_id = "       \
 	"f.activity_id WHERE l.type IN ('contact', 'deal') AND " cond
 #define REP_TOUCHES(cond) REP_TOUCHES_OF("rep_facts", cond)
 

@@ -270,12 +270,13 @@ static const char *const schema_v3[] = {
 /* The activity report's facts (store/repfacts.h): the tables, filled from
  * what is stored, then the triggers that keep them. Conditions on columns
  * that must not drive an index are written +col. */
-#define REP_REFRESH(id, cond)                                                            \
-	"DELETE FROM rep_facts WHERE activity_id = " id " AND " cond ";"                  \
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS("a.id = " id      \
-									" AND " cond) ";" \
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS("a.id = " id     \
-									 " AND " cond) ";"
+#define REP_REFRESH(id, cond)                                                                   \
+	"DELETE FROM rep_facts WHERE activity_id = " id " AND " cond ";"                        \
+	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(                        \
+		"a.id = " id                                                                    \
+		" AND " cond) ";"                                                               \
+			      "INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS( \
+				      "a.id = " id " AND " cond) ";"
 
 static const char *const schema_v4[] = {
 	"CREATE TABLE rep_facts ("
@@ -341,11 +342,11 @@ static const char *const schema_v4[] = {
 	"('from', 'to', 'cc') AND EXISTS (SELECT 1 FROM user_emails WHERE address = "
 	"NEW.addr_key) BEGIN "
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS
-	"SELECT a.occurred_at, a.id, e.user_id, NEW.role <> 'from', 0, NEW.role <> 'from' AND "
-	REP_FROM_CONTACT("a.id") " FROM activities a JOIN user_emails e ON "
-	"e.address = NEW.addr_key WHERE a.id = NEW.activity_id AND a.kind = 'email' AND "
-	"(NEW.role = 'from' OR a.direction = 'inbound');"
-	"END;",
+	"SELECT a.occurred_at, a.id, e.user_id, NEW.role <> 'from', 0, NEW.role <> 'from' AND " REP_FROM_CONTACT(
+		"a.id") " FROM activities a JOIN user_emails e ON "
+			"e.address = NEW.addr_key WHERE a.id = NEW.activity_id AND a.kind = 'email' AND "
+			"(NEW.role = 'from' OR a.direction = 'inbound');"
+			"END;",
 	/* A From that is a contact, written after the addressees. */
 	"CREATE TRIGGER rep_pt_ins_from AFTER INSERT ON participants WHEN NEW.role = 'from' AND "
 	"NEW.contact_id IS NOT NULL BEGIN "
@@ -357,26 +358,28 @@ static const char *const schema_v4[] = {
 	"DELETE FROM rep_facts WHERE activity_id = OLD.activity_id AND +what = "
 	"(OLD.role <> 'from') AND +user_id IN (SELECT user_id FROM user_emails WHERE "
 	"address = OLD.addr_key) AND NOT " REP_STILL_GIVEN ";"
-	"UPDATE rep_facts SET from_contact = " REP_FROM_CONTACT("OLD.activity_id")
-	" WHERE OLD.role = 'from' AND activity_id = OLD.activity_id AND +what = 1;"
-	"END;",
+	"UPDATE rep_facts SET from_contact = " REP_FROM_CONTACT(
+		"OLD.activity_id") " WHERE OLD.role = 'from' AND activity_id = OLD.activity_id AND +what = 1;"
+				   "END;",
 	/* A From that became (or stopped being) a contact; anything else
 	 * about a participant changing is rare and recomputes its activity. */
 	"CREATE TRIGGER rep_pt_upd AFTER UPDATE OF activity_id, addr_key, role, contact_id ON "
 	"participants BEGIN "
-	"UPDATE rep_facts SET from_contact = " REP_FROM_CONTACT("NEW.activity_id")
-	" WHERE (OLD.role = 'from' OR NEW.role = 'from') AND activity_id = NEW.activity_id "
-	"AND +what = 1;" REP_REFRESH("OLD.activity_id",
-				     "(OLD.addr_key <> NEW.addr_key OR OLD.role <> NEW.role OR "
-				     "OLD.activity_id <> NEW.activity_id)")
-		REP_REFRESH("NEW.activity_id",
-			    "(OLD.addr_key <> NEW.addr_key OR OLD.role <> NEW.role OR "
-			    "OLD.activity_id <> NEW.activity_id)") "END;",
+	"UPDATE rep_facts SET from_contact = " REP_FROM_CONTACT(
+		"NEW.activity_id") " WHERE (OLD.role = 'from' OR NEW.role = 'from') AND activity_id = NEW.activity_id "
+				   "AND +what = 1;" REP_REFRESH(
+					   "OLD.activity_id",
+					   "(OLD.addr_key <> NEW.addr_key OR OLD.role <> NEW.role OR "
+					   "OLD.activity_id <> NEW.activity_id)")
+					   REP_REFRESH(
+						   "NEW.activity_id",
+						   "(OLD.addr_key <> NEW.addr_key OR OLD.role <> NEW.role OR "
+						   "OLD.activity_id <> NEW.activity_id)") "END;",
 
 	"CREATE TRIGGER rep_own_ins AFTER INSERT ON activity_owners BEGIN "
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS(
 		"a.id = NEW.activity_id AND o.user_id = NEW.user_id") ";"
-	"END;",
+								      "END;",
 	"CREATE TRIGGER rep_own_del AFTER DELETE ON activity_owners BEGIN "
 	"DELETE FROM rep_facts WHERE activity_id = OLD.activity_id AND +user_id = OLD.user_id "
 	"AND +what IN (2, 3);"
@@ -386,7 +389,7 @@ static const char *const schema_v4[] = {
 	"AND +what IN (2, 3);"
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS(
 		"a.id = NEW.activity_id AND o.user_id = NEW.user_id") ";"
-	"END;",
+								      "END;",
 
 	/* An activity's time, kind, direction, status or thread changed:
 	 * its facts again, and the replies of the thread it left. */
@@ -394,11 +397,12 @@ static const char *const schema_v4[] = {
 	"ended_at, thread_key ON activities WHEN OLD.kind IS NOT NEW.kind OR OLD.direction IS "
 	"NOT NEW.direction OR OLD.status IS NOT NEW.status OR OLD.occurred_at IS NOT "
 	"NEW.occurred_at OR OLD.ended_at IS NOT NEW.ended_at OR OLD.thread_key IS NOT "
-	"NEW.thread_key BEGIN " REP_REFRESH("NEW.id", "1")
-	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE OLD.thread_key IS NOT "
-	"NEW.thread_key AND +what = 1 AND activity_id IN (SELECT id FROM activities WHERE "
-	"thread_key = OLD.thread_key);"
-	"END;",
+	"NEW.thread_key BEGIN " REP_REFRESH(
+		"NEW.id",
+		"1") "UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE OLD.thread_key IS NOT "
+		     "NEW.thread_key AND +what = 1 AND activity_id IN (SELECT id FROM activities WHERE "
+		     "thread_key = OLD.thread_key);"
+		     "END;",
 	/* Deleted with its activity, a sent mail's replies are looked up again
 	 * here, where the thread is still known. */
 	"CREATE TRIGGER rep_act_del AFTER DELETE ON activities BEGIN "
@@ -411,7 +415,7 @@ static const char *const schema_v4[] = {
 	"CREATE TRIGGER rep_ue_ins AFTER INSERT ON user_emails BEGIN "
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(
 		"p.addr_key = NEW.address AND e.address = NEW.address") ";"
-	"END;",
+									"END;",
 	"CREATE TRIGGER rep_ue_del AFTER DELETE ON user_emails BEGIN "
 	"DELETE FROM rep_facts WHERE +what IN (0, 1) AND +user_id = OLD.user_id AND "
 	"activity_id IN (SELECT activity_id FROM participants WHERE addr_key = OLD.address) "
@@ -423,12 +427,12 @@ static const char *const schema_v4[] = {
 	"AND NOT " REP_STILL_GIVEN ";"
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(
 		"p.addr_key = NEW.address AND e.address = NEW.address") ";"
-	"END;",
+									"END;",
 
 	"CREATE TRIGGER rep_link_ins AFTER INSERT ON activity_links WHEN NEW.type IN "
 	"('contact', 'deal') BEGIN "
 	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS
-	"SELECT DISTINCT f.occurred_at, f.activity_id, f.user_id, NEW.type = 'deal', "
+	"SELECT f.occurred_at, f.activity_id, f.user_id, NEW.type = 'deal', "
 	"NEW.target_id FROM rep_facts f WHERE f.activity_id = NEW.activity_id;"
 	"END;",
 	"CREATE TRIGGER rep_link_del AFTER DELETE ON activity_links WHEN OLD.type IN "
@@ -442,7 +446,7 @@ static const char *const schema_v4[] = {
 	"(OLD.type = 'deal') AND +target_id = OLD.target_id AND OLD.type IN "
 	"('contact', 'deal');"
 	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS
-	"SELECT DISTINCT f.occurred_at, f.activity_id, f.user_id, NEW.type = 'deal', "
+	"SELECT f.occurred_at, f.activity_id, f.user_id, NEW.type = 'deal', "
 	"NEW.target_id FROM rep_facts f WHERE f.activity_id = NEW.activity_id AND "
 	"NEW.type IN ('contact', 'deal');"
 	"END;",

@@ -638,7 +638,8 @@ struct store_act_report {
 	struct store_act_figures totals;
 };
 
-/* Aggregates the activity report in SQL. `bounds` holds nperiods + 1
+/* Aggregates the activity report from its facts (store/repfacts.h), one
+ * streaming pass over each fact table. `bounds` holds nperiods + 1
  * ascending UTC times: period k is [bounds[k], bounds[k+1]), and
  * activities outside [bounds[0], bounds[nperiods]) are not counted. The
  * team members are every user ordered by primary email, or only the one
@@ -681,13 +682,14 @@ int store_rep_verify(struct store *st, int64_t *ndiff_out, struct err *err);
 
 /* One row of the attribution report, per lead source. */
 struct store_attr_source {
-	const char *source; /* borrowed; NULL for the totals row */
-	int64_t leads;	    /* contacts created in range with this lead_source */
-	int64_t deals;	    /* deals created in range */
-	int64_t deals_won;  /* of those, won (closed_at NULL or before `to`) */
-	int64_t won;	    /* deals won with closed_at in range */
-	int64_t won_value;  /* the value_minor of those in `currency` (NULL counts 0) */
-	double median_days; /* of closed_at - created_at over `won`; valid if won > 0 */
+	const char *source;	 /* borrowed; NULL for the totals row */
+	int64_t leads;		 /* contacts created in range with this lead_source */
+	int64_t leads_converted; /* of those, contacts of a deal created before `to` */
+	int64_t deals;		 /* deals created in range */
+	int64_t deals_won;	 /* of those, won (closed_at NULL or before `to`) */
+	int64_t won;		 /* deals won with closed_at in range */
+	int64_t won_value;	 /* the value_minor of those in `currency` (NULL counts 0) */
+	double median_days;	 /* of closed_at - created_at over `won`; valid if won > 0 */
 };
 
 /* Calls fn for every lead source seen in range (contacts created, deals

@@ -186,6 +186,12 @@ def read_text(path):
     lines = open(path, encoding="utf-8", errors="surrogateescape").read().split("\n")
     if lines[-1] != "":
         raise ValueError("no newline at the end")
+    # The currency note after the tables (deals in other currencies left
+    # out of the money figures), kept apart.
+    read_text.note = None
+    if len(lines) >= 3 and lines[-2].startswith("money in ") and lines[-3] == "":
+        read_text.note = lines[-2]
+        lines = lines[:-3] + [""]
     pos = 1
     while lines[pos] != "":
         pos += 1
@@ -371,7 +377,14 @@ def rate_exact(report, table, rows, k, key):
         return (n, rows[0]["reached"]) if rows[0]["reached"] > 0 else "null"
     if report == "attribution" and table == "rows":
         if key == "lead_to_deal":
-            return (r["deals"], r["leads"]) if r["leads"] > 0 else "null"
+            # The leads on a deal (a cohort, no column): from the JSON
+            # value, and never more than the leads.
+            if r["leads"] == 0:
+                return "null"
+            if r[key] is None:
+                return None
+            num = int((Decimal(r[key]) * r["leads"]).to_integral_value())
+            return (num, r["leads"]) if 0 <= num <= r["leads"] else (-1, 1)
         if r["deals"] == 0:
             return "null"
         if r[key] is None:
@@ -392,10 +405,22 @@ def check_run(base, fixture, kinds, cli):
         say(False, "%s: the three formats read" % name, [repr(e)])
         return
     say(True, "%s: JSON, CSV and text read" % name)
+    others = doc.get("other_currencies") or []
+    if others:
+        want = "money in %s; " % doc["currency"]
+        say(read_text.note is not None and read_text.note.startswith(want) and
+            all("in %s" % o["currency"] in read_text.note for o in others),
+            "%s: the text names the currencies left out" % name,
+            ["note %r, other_currencies %r" % (read_text.note, others)])
+    else:
+        say(read_text.note is None, "%s: no currency note when one currency" % name,
+            [repr(read_text.note)])
 
     # The tables and their keys.
     contract = CONTRACT[report]
-    names = [k for k, v in doc.items() if isinstance(v, list)]
+    # other_currencies is a list of notes (docs/report-json.md, "Money and
+    # currencies"), not a table.
+    names = [k for k, v in doc.items() if isinstance(v, list) and k != "other_currencies"]
     bad = []
     if names != list(contract):
         bad.append("JSON tables %r, want %r" % (names, list(contract)))
@@ -511,6 +536,8 @@ def check_header(name, doc, raw, head, params):
     bad = [] if head == want else ["%r, want %r" % (head, want)]
     text = flatten(", ".join(params))
     for k, v in raw.items():
+        if k == "currency":  # the text shows it as "money in EUR", checked below
+            continue
         item = flatten("%s: %s" % (k, v if v != "" else "-"))
         if item not in text:
             bad.append("no %r in %r" % (item, text))
@@ -553,7 +580,9 @@ def check_totals(what, report, tname, keys, kind, jrows, ttot):
             if jrows and not max(r[key] for r in jrows) <= v <= sum(r[key] for r in jrows):
                 bad.append("%s %d outside the rows' max..sum" % (key, v))
     if report == "attribution" and int(col["leads"]) > 0:
-        want = "%.1f%%" % (int(col["deals"]) / int(col["leads"]) * 100.0)
+        conv = sum(int((Decimal(r["lead_to_deal"]) * r["leads"]).to_integral_value())
+                   for r in jrows if r["leads"] > 0 and r["lead_to_deal"] is not None)
+        want = "%.1f%%" % (conv / int(col["leads"]) * 100.0)
         if col["lead_to_deal"] != want:
             bad.append("lead_to_deal %r, want %s" % (col["lead_to_deal"], want))
     say(not bad, "%s: text totals = the rows' sums (%s)" % (what, ", ".join(SUMMED[report])), bad)

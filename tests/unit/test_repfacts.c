@@ -81,13 +81,13 @@ static const char world[] =
 	"INSERT INTO deals (id, key, name, owner_id, stage_id, status, created_at, updated_at)"
 	"  VALUES (200, 'D1', 'A', 1, 1, 'open', 0, 0), (201, 'D2', 'B', 2, 1, 'open', 0, 0);";
 
-#define MAIL(id, dir, at, thread)                                                          \
+#define MAIL(id, dir, at, thread)                                                            \
 	"INSERT INTO activities (id, kind, direction, occurred_at, thread_key, source_key, " \
 	"first_seen_at, updated_at) VALUES (" #id ", 'email', '" dir "', " #at ", " thread   \
 	", 'k" #id "', 0, 0);"
-#define PART(aid, addr, role, contact)                                                      \
-	"INSERT INTO participants (activity_id, address, addr_key, role, contact_id) VALUES (" \
-	#aid ", '" addr "', '" addr "', '" role "', " #contact ");"
+#define PART(aid, addr, role, contact)                                                              \
+	"INSERT INTO participants (activity_id, address, addr_key, role, contact_id) VALUES (" #aid \
+	", '" addr "', '" addr "', '" role "', " #contact ");"
 
 static void test_mail(void)
 {
@@ -257,11 +257,12 @@ static void random_step(int i)
 		break;
 	case 13:
 	case 14:
-		snprintf(q, sizeof q,
-			 "INSERT OR IGNORE INTO activity_links (activity_id, type, target_id, rule, "
-			 "created_at) SELECT %u, '%s', %u, 'address', 0 WHERE EXISTS (SELECT 1 FROM "
-			 "activities WHERE id = %u)",
-			 a, pick(2) ? "deal" : "contact", pick(2) ? 100 + pick(2) * 100 : 201, a);
+		snprintf(
+			q, sizeof q,
+			"INSERT OR IGNORE INTO activity_links (activity_id, type, target_id, rule, "
+			"created_at) SELECT %u, '%s', %u, 'address', 0 WHERE EXISTS (SELECT 1 FROM "
+			"activities WHERE id = %u)",
+			a, pick(2) ? "deal" : "contact", pick(2) ? 100 + pick(2) * 100 : 201, a);
 		break;
 	case 15:
 		snprintf(q, sizeof q,
@@ -278,22 +279,23 @@ static void random_step(int i)
 		break;
 	case 18:
 	case 19:
-		snprintf(q, sizeof q,
-			 "UPDATE activities SET %s WHERE id = %u",
-			 pick(2) ? (pick(2) ? "status = 'held'" : "occurred_at = occurred_at + 50")
-				 : (pick(2) ? "thread_key = 'r1'" : "direction = 'inbound'"),
+		snprintf(q, sizeof q, "UPDATE activities SET %s WHERE id = %u",
+			 pick(2) ?
+				 (pick(2) ? "status = 'held'" : "occurred_at = occurred_at + 50") :
+				 (pick(2) ? "thread_key = 'r1'" : "direction = 'inbound'"),
 			 a);
 		break;
 	case 20:
 	case 21:
-		snprintf(q, sizeof q, "UPDATE participants SET contact_id = %s WHERE id IN (SELECT "
+		snprintf(q, sizeof q,
+			 "UPDATE participants SET contact_id = %s WHERE id IN (SELECT "
 			 "id FROM participants WHERE activity_id = %u LIMIT 1)",
 			 pick(2) ? "100" : "NULL", a);
 		break;
 	case 22:
 		snprintf(q, sizeof q, "%s",
-			 pick(2) ? "DELETE FROM user_emails WHERE address = 'ali@l.example'"
-				 : "INSERT OR IGNORE INTO user_emails VALUES ('ali@l.example', 1, "
+			 pick(2) ? "DELETE FROM user_emails WHERE address = 'ali@l.example'" :
+				   "INSERT OR IGNORE INTO user_emails VALUES ('ali@l.example', 1, "
 				   "'ali@l.example')");
 		break;
 	default:

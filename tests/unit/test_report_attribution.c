@@ -105,12 +105,12 @@ struct credit_want {
 };
 
 static const struct row_want want_rows[] = {
-	{"web", 3, 3, 2, 15000, 1.0, 2.0 / 3, 15.0},
+	{"web", 3, 3, 2, 15000, 1.0 / 3, 2.0 / 3, 15.0},
 	{"ads", 0, 0, 1, 10000, NA, NA, 45.0},
-	{"(none)", 2, 1, 1, 1000, 0.5, 1.0, 1.0},
+	{"(none)", 2, 1, 1, 1000, 0.0, 1.0, 1.0},
 	{"event", 2, 0, 0, 0, 0.0, NA, NA},
-	{"referral", 4, 2, 1, 0, 0.5, 0.5, 7.0},
-	{NULL, 11, 6, 5, 26000, 6.0 / 11, 4.0 / 6, 10.0}, /* totals */
+	{"referral", 4, 2, 1, 0, 0.25, 0.5, 7.0},
+	{NULL, 11, 6, 5, 26000, 2.0 / 11, 4.0 / 6, 10.0}, /* totals */
 };
 
 static const struct credit_want want_credits[] = {
@@ -358,7 +358,7 @@ static void test_render(void)
 	has(s, "\"currency\":\"EUR\",\"other_currencies\":[],\"params\":{\"model\":\"all\","
 	       "\"half_life_days\":7,\"currency\":\"EUR\"}");
 	has(s, "\"rows\":[{\"source\":\"web\",\"leads\":3,\"deals\":3,\"won\":2,"
-	       "\"won_value\":\"150.00\",\"lead_to_deal\":1,\"deal_to_won\":0.666667,"
+	       "\"won_value\":\"150.00\",\"lead_to_deal\":0.333333,\"deal_to_won\":0.666667,"
 	       "\"median_days_to_close\":15}");
 	has(s, "{\"source\":\"ads\",\"leads\":0,\"deals\":0,\"won\":1,\"won_value\":\"100.00\","
 	       "\"lead_to_deal\":null,\"deal_to_won\":null,\"median_days_to_close\":45}");
@@ -372,11 +372,11 @@ static void test_render(void)
 
 	s = render(&d, REPORT_CSV);
 	has(s, "source,leads,deals,won,won_value,lead_to_deal,deal_to_won,median_days_to_close\r\n"
-	       "web,3,3,2,150.00,1.0000,0.6667,15.00\r\n"
+	       "web,3,3,2,150.00,0.3333,0.6667,15.00\r\n"
 	       "ads,0,0,1,100.00,,,45.00\r\n"
-	       "(none),2,1,1,10.00,0.5000,1.0000,1.00\r\n"
+	       "(none),2,1,1,10.00,0.0000,1.0000,1.00\r\n"
 	       "event,2,0,0,0.00,0.0000,,\r\n"
-	       "referral,4,2,1,0.00,0.5000,0.5000,7.00\r\n\r\n");
+	       "referral,4,2,1,0.00,0.2500,0.5000,7.00\r\n\r\n");
 	has(s, "\r\nmodel,channel,value\r\nfirst,web,150.00\r\n");
 	has(s, "linear,web,83.34\r\nlinear,email-inbound,53.33\r\n");
 	has(s, "w-shaped,email-outbound,8.33\r\nw-shaped,(none),6.67\r\n");
@@ -388,7 +388,7 @@ static void test_render(void)
 	has(s, "web");
 	has(s, "150.00");
 	has(s, "66.7%");
-	has(s, "54.5%"); /* 6 deals of 11 leads, the totals row */
+	has(s, "18.2%"); /* 2 of 11 leads on a deal, the totals row */
 	has(s, "total");
 	has(s, "260.00");
 	has(s, "83.34");
@@ -486,9 +486,9 @@ static const char mixed_fixture[] =
 
 /* Money in EUR: E1 and E2 only. */
 static const struct row_want eur_rows[] = {
-	{"web", 4, 3, 3, 15000, 0.75, 1.0, 9.0},
-	{"ads", 3, 3, 1, 0, 1.0, 1.0 / 3, 19.0},
-	{NULL, 7, 6, 4, 15000, 6.0 / 7, 4.0 / 6, 14.0},
+	{"web", 4, 3, 3, 15000, 0.0, 1.0, 9.0},
+	{"ads", 3, 3, 1, 0, 0.0, 1.0 / 3, 19.0},
+	{NULL, 7, 6, 4, 15000, 0.0, 4.0 / 6, 14.0},
 };
 
 /* E1 over web@2, email-inbound@5; E2 on web@3 alone. */
@@ -512,9 +512,9 @@ static const struct credit_want eur_credits[] = {
 
 /* Money in USD: U1 and U2 only; the counts are the same. */
 static const struct row_want usd_rows[] = {
-	{"web", 4, 3, 3, 30001, 0.75, 1.0, 9.0},
-	{"ads", 3, 3, 1, 9999, 1.0, 1.0 / 3, 19.0},
-	{NULL, 7, 6, 4, 40000, 6.0 / 7, 4.0 / 6, 14.0},
+	{"web", 4, 3, 3, 30001, 0.0, 1.0, 9.0},
+	{"ads", 3, 3, 1, 9999, 0.0, 1.0 / 3, 19.0},
+	{NULL, 7, 6, 4, 40000, 0.0, 4.0 / 6, 14.0},
 };
 
 /* U1 300.01 over web@1, meeting@8, call@15 (closed 20); U2 99.99 over
@@ -556,9 +556,9 @@ static const struct credit_want usd_credits[] = {
 
 /* No deal in GBP: no money, no credits; the counts stay. */
 static const struct row_want gbp_rows[] = {
-	{"ads", 3, 3, 1, 0, 1.0, 1.0 / 3, 19.0},
-	{"web", 4, 3, 3, 0, 0.75, 1.0, 9.0},
-	{NULL, 7, 6, 4, 0, 6.0 / 7, 4.0 / 6, 14.0},
+	{"ads", 3, 3, 1, 0, 0.0, 1.0 / 3, 19.0},
+	{"web", 4, 3, 3, 0, 0.0, 1.0, 9.0},
+	{NULL, 7, 6, 4, 0, 0.0, 4.0 / 6, 14.0},
 };
 
 static void check_other(const struct report_doc *d, size_t i, const char *code, int64_t deals)
