@@ -201,31 +201,94 @@ static int sync_one(struct sync_ctx *ctx, const struct cfg_account *acct)
 	return ok ? 0 : (err.kind == ERR_DB ? -2 : -1);
 }
 
-static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a)
+/* What each child of the pool needs to sync its account. */
+struct pool_arg {
+	const struct cfg_account *const *accts;
+	const char *db_path;
+	const struct sync_ctx *proto; /* cfg, now, chunk, progress */
+};
+
+/* In a child process: its own database connection and directory, one
+ * account. The exit status: 0, 1 (the account failed) or 4. */
+static int pool_child(size_t idx, void *arg)
+{
+	const struct pool_arg *pa = arg;
+	struct sync_ctx ctx = *pa->proto;
+	struct err err;
+	int rc = EXIT_DB;
+
+	err_init(&err);
+	ctx.progress_records = ctx.progress;
+	ctx.account_index = idx;
+	if ((ctx.st = store_open(pa->db_path, STORE_NOCREATE, &err)) == NULL ||
+	    (ctx.dir = match_dir_load(ctx.st, ctx.cfg, &err)) == NULL) {
+		log_errorx("%s: %s", pa->accts[idx]->name, err.msg);
+		goto out;
+	}
+	switch (sync_one(&ctx, pa->accts[idx])) {
+	case 0:
+		rc = EXIT_OK;
+		break;
+	case -1:
+		rc = EXIT_PARTIAL;
+		break;
+	}
+out:
+	match_dir_free(ctx.dir);
+	store_close(&ctx.st);
+	return rc;
+}
+
+static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a, const char *db_path)
 {
 	const struct config *cfg = ctx->cfg;
-	int failed = 0, matched = 0, rc;
+	const struct cfg_account **run = xcalloc(cfg->naccounts + 1, sizeof *run);
+	size_t n = 0;
+	int failed = 0, rc = EXIT_OK, *results;
 
-	for (size_t i = 0; i < cfg->naccounts; i++) {
-		const struct cfg_account *acct = &cfg->accounts[i];
-		if (!wanted(a, acct->name))
-			continue;
-		matched++;
-		if ((rc = sync_one(ctx, acct)) == -2)
-			return EXIT_DB;
-		failed += rc != 0;
-	}
 	for (size_t i = 0; i < a->naccounts; i++) {
 		int found = 0;
 		for (size_t k = 0; k < cfg->naccounts; k++)
 			found |= strcmp(cfg->accounts[k].name, a->accounts[i]) == 0;
-		if (!found)
+		if (!found) {
+			free(run);
 			return cli_usage("sync", "no account named '%s' in the config",
 					 a->accounts[i]);
+		}
 	}
-	if (matched == 0)
+	for (size_t i = 0; i < cfg->naccounts; i++)
+		if (wanted(a, cfg->accounts[i].name))
+			run[n++] = &cfg->accounts[i];
+	if (n == 0)
 		log_warnx("no accounts configured: add [imap \"NAME\"] sections to the config");
-	return failed ? EXIT_PARTIAL : EXIT_OK;
+	/* One account, one worker or a dry run (one transaction rolled back
+	 * per account): in this process. */
+	if (n <= 1 || cfg->workers <= 1 || ctx->dry_run) {
+		for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+			int r = sync_one(ctx, run[i]);
+			if (r == -2)
+				rc = EXIT_DB;
+			failed += r != 0;
+		}
+		free(run);
+		return rc != EXIT_OK ? rc : failed ? EXIT_PARTIAL : EXIT_OK;
+	}
+	/* Several: a process each; this one only waits (and draws progress). */
+	struct pool_arg pa = {run, db_path, ctx};
+	results = xcalloc(n, sizeof *results);
+	match_dir_free(ctx->dir);
+	ctx->dir = NULL;
+	store_close(&ctx->st);
+	sync_pool_run(run, n, cfg->workers, cfg->per_server, ctx->progress, pool_child, &pa,
+		      results);
+	for (size_t i = 0; i < n; i++) {
+		if (results[i] == EXIT_DB)
+			rc = EXIT_DB;
+		failed += results[i] != EXIT_OK;
+	}
+	free(results);
+	free(run);
+	return rc != EXIT_OK ? rc : failed ? EXIT_PARTIAL : EXIT_OK;
 }
 
 int cmd_sync(struct cli *c, int argc, char **argv)
@@ -256,7 +319,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	ctx.now = c->now;
 	ctx.progress = isatty(STDERR_FILENO) && log_level >= LOG_LVL_INFO;
 	ctx.chunk = chunk ? (uint32_t)strtoul(chunk, NULL, 10) : 0;
-	rc = sync_accounts(&ctx, &a);
+	rc = sync_accounts(&ctx, &a, c->db_path);
 out:
 	match_dir_free(ctx.dir);
 	store_close(&ctx.st);

@@ -135,6 +135,18 @@ static const struct cfg_key match_keys[] = {
 static const struct cfg_key schedule_keys[] = {
 	DUR("interval", CFG(interval_s), 1),
 	DUR("jitter", CFG(jitter_s), 0),
+	{.name = "workers",
+	 .type = CT_INT,
+	 .off = CFG(workers),
+	 .min = 1,
+	 .max = 64,
+	 .what = "a number from 1 to 64"},
+	{.name = "per_server",
+	 .type = CT_INT,
+	 .off = CFG(per_server),
+	 .min = 1,
+	 .max = 16,
+	 .what = "a number from 1 to 16"},
 	{.name = NULL},
 };
 
@@ -986,6 +998,8 @@ struct config *cfg_default(void)
 	cfg->snippet_chars = 200;
 	cfg->interval_s = 5 * 60;
 	cfg->jitter_s = 30;
+	cfg->workers = 4;
+	cfg->per_server = 2;
 	return cfg;
 }
 
@@ -1202,6 +1216,7 @@ void cfg_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "\n[schedule]\n");
 	cfg_print_dur(fp, "interval", cfg->interval_s);
 	cfg_print_dur(fp, "jitter", cfg->jitter_s);
+	fprintf(fp, "  workers: %d\n  per_server: %d\n", cfg->workers, cfg->per_server);
 }
 
 /* ---- secrets ---- */

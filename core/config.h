@@ -115,6 +115,8 @@ struct config {
 	/* [schedule] */
 	int64_t interval_s; /* default 5m */
 	int64_t jitter_s;   /* default 30s */
+	int workers;	    /* accounts synced at once, default 4 */
+	int per_server;	    /* of those, at most this many on one server, default 2 */
 };
 
 /* Loads and validates `path`. Returns NULL and sets err (kind ERR_USAGE,

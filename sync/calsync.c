@@ -306,25 +306,18 @@ static int changes_full(struct cal_run *r, int has_sync, struct changes *c, char
 
 /* ---- one calendar ---------------------------------------------------------------- */
 
-static int fetch_batch(struct cal_run *r, char **hrefs, size_t n, struct err *err)
+/* Logs the objects of one multiget into the open transaction. */
+static int process_batch(struct cal_run *r, const struct davxml_multistatus *ms, struct err *err)
 {
-	struct davxml_multistatus ms = {NULL, 0, NULL, 0};
-	int rc = -1;
-
-	if (davc_multiget(r->dc, r->cal, (const char *const *)hrefs, n, &ms, err) == -1)
-		return -1;
-	for (size_t i = 0; i < ms.n; i++) {
-		if (ms.v[i].status == 404) {
-			if (process_deleted(r, ms.v[i].href, err) == -1)
-				goto out;
-		} else if (ms.v[i].status == 200 && process_object(r, &ms.v[i], err) == -1) {
-			goto out;
+	for (size_t i = 0; i < ms->n; i++) {
+		if (ms->v[i].status == 404) {
+			if (process_deleted(r, ms->v[i].href, err) == -1)
+				return -1;
+		} else if (ms->v[i].status == 200 && process_object(r, &ms->v[i], err) == -1) {
+			return -1;
 		}
 	}
-	rc = 0;
-out:
-	davxml_multistatus_release(&ms);
-	return rc;
+	return 0;
 }
 
 static int put_state(struct cal_run *r, struct store_sync_state *s, const char *token,
@@ -357,16 +350,22 @@ static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *
 
 	do {
 		size_t n = c->nchanged - i < CAL_BATCH ? c->nchanged - i : CAL_BATCH;
-		int last = i + n == c->nchanged;
-		if (cal_begin(r, err) == -1)
+		int last = i + n == c->nchanged, rc;
+		struct davxml_multistatus ms = {NULL, 0, NULL, 0};
+		/* The objects are fetched before the transaction opens, so a
+		 * slow server never holds the database's write lock. */
+		if (n > 0 && davc_multiget(r->dc, r->cal, (const char *const *)(c->changed + i), n,
+					   &ms, err) == -1)
 			return -1;
-		if ((n > 0 && fetch_batch(r, c->changed + i, n, err) == -1) ||
-		    (last && process_deletions(r, c, err) == -1) ||
-		    (last && put_state(r, state, token, ctag, full, err) == -1)) {
+		rc = cal_begin(r, err);
+		if (rc == 0 && ((n > 0 && process_batch(r, &ms, err) == -1) ||
+				(last && process_deletions(r, c, err) == -1) ||
+				(last && put_state(r, state, token, ctag, full, err) == -1))) {
 			cal_rollback(r);
-			return -1;
+			rc = -1;
 		}
-		if (cal_commit(r, err) == -1)
+		davxml_multistatus_release(&ms);
+		if (rc == -1 || cal_commit(r, err) == -1)
 			return -1;
 		i += n;
 	} while (i < c->nchanged);

@@ -49,7 +49,6 @@ struct acct_run {
 	struct imapc_mailbox mb;
 	int64_t since;		  /* first-sync window start, or 0 */
 	struct sync_counts batch; /* counts of the open transaction */
-	struct err store_err;	  /* why on_message stopped a fetch */
 	size_t body_bytes;
 	time_t progress_at;
 	uint32_t progress_done, progress_total;
@@ -93,6 +92,12 @@ static void progress(struct acct_run *r, uint32_t done)
 	if (!r->ctx->progress || (now = time(NULL)) == r->progress_at)
 		return;
 	r->progress_at = now;
+	if (r->ctx->progress_records) {
+		printf("\001%zu\t%s\t%" PRIu32 "\t%" PRIu32 "\n", r->ctx->account_index, r->folder,
+		       done, r->progress_total);
+		fflush(stdout);
+		return;
+	}
 	fprintf(stderr, "\r\033[K%s %s: %" PRIu32 "/%" PRIu32 " messages", r->acct->name, r->folder,
 		done, r->progress_total);
 }
@@ -104,23 +109,77 @@ static void item_ref(char *out, size_t size, uint32_t uidvalidity, uint32_t uid)
 	snprintf(out, size, "%" PRIu32 ":%" PRIu32, uidvalidity, uid);
 }
 
+/* The messages of one FETCH, copied, so that the transaction that logs
+ * them opens after the network is done with: a slow server never holds
+ * the database's write lock, which other accounts' syncs wait for. */
+struct fetched {
+	uint32_t uid;
+	int64_t internaldate;
+	char *header, *body; /* owned; body may be NULL */
+	size_t header_len, body_len;
+};
+
+struct fetched_set {
+	struct fetched *v;
+	size_t n, cap;
+};
+
+static void fetched_release(struct fetched_set *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->v[i].header);
+		free(fs->v[i].body);
+	}
+	free(fs->v);
+	memset(fs, 0, sizeof *fs);
+}
+
+/* A copy of n bytes (NULs included), NUL-terminated. */
+static char *bytes_dup(const char *p, size_t n)
+{
+	char *c = xmalloc(n + 1);
+
+	if (n > 0)
+		memcpy(c, p, n);
+	c[n] = '\0';
+	return c;
+}
+
 static int on_message(const struct imapc_msg *m, void *arg)
 {
-	struct acct_run *r = arg;
+	struct fetched_set *fs = arg;
+	struct fetched *f;
+
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap == 0 ? 64 : fs->cap * 2;
+		fs->v = xreallocarray(fs->v, fs->cap, sizeof *fs->v);
+	}
+	f = &fs->v[fs->n++];
+	f->uid = m->uid;
+	f->internaldate = m->internaldate;
+	f->header = bytes_dup(m->header, m->header != NULL ? m->header_len : 0);
+	f->header_len = m->header != NULL ? m->header_len : 0;
+	f->body = m->body != NULL ? bytes_dup(m->body, m->body_len) : NULL;
+	f->body_len = m->body != NULL ? m->body_len : 0;
+	return 0;
+}
+
+/* Logs one fetched message into the open transaction. */
+static int log_fetched(struct acct_run *r, const struct fetched *f, struct err *err)
+{
 	struct store_item item;
 	char ref[32];
 
 	progress(r, r->progress_done + 1);
-	if (r->since != 0 && m->internaldate != 0 && m->internaldate < r->since)
+	if (r->since != 0 && f->internaldate != 0 && f->internaldate < r->since)
 		return 0; /* before the first-sync window */
-	item_ref(ref, sizeof ref, r->mb.uidvalidity, m->uid);
+	item_ref(ref, sizeof ref, r->mb.uidvalidity, f->uid);
 	item.account = r->acct->name;
 	item.container = r->folder;
 	item.item_ref = ref;
 	item.identity = NULL;
-	/* A store error ends the fetch; fetch_range reports it. */
-	return sync_log_mail(r->ctx, &r->mopts, &item, m->header, m->header_len, m->body,
-			     m->body_len, m->internaldate, &r->batch, &r->store_err);
+	return sync_log_mail(r->ctx, &r->mopts, &item, f->header, f->header_len, f->body,
+			     f->body_len, f->internaldate, &r->batch, err);
 }
 
 /* ---- ranges -------------------------------------------------------------- */
@@ -171,27 +230,25 @@ static int reopen_folder(struct acct_run *r, struct err *err)
 static int fetch_range(struct acct_run *r, uint32_t from, uint32_t to,
 		       struct store_sync_state *state, struct err *err)
 {
+	struct fetched_set fs = {NULL, 0, 0};
 	struct err ferr;
 	uint32_t mid;
+	int rc;
 
-	if (tx_begin(r, err) == -1)
-		return -1;
 	err_init(&ferr);
-	err_init(&r->store_err);
-	if (imapc_fetch(r->ic, from, to, r->body_bytes, on_message, r, &ferr) == 0) {
-		if ((int64_t)to > state->last_uid)
+	if (imapc_fetch(r->ic, from, to, r->body_bytes, on_message, &fs, &ferr) == 0) {
+		rc = tx_begin(r, err);
+		for (size_t i = 0; i < fs.n && rc == 0; i++)
+			rc = log_fetched(r, &fs.v[i], err);
+		fetched_release(&fs);
+		if (rc == 0 && (int64_t)to > state->last_uid)
 			state->last_uid = to;
-		if (put_state(r, state, err) == -1) {
-			tx_rollback(r);
-			return -1;
-		}
-		return tx_commit(r, err);
-	}
-	tx_rollback(r);
-	if (r->store_err.kind != ERR_NONE) {
-		*err = r->store_err;
+		if (rc == 0 && put_state(r, state, err) == 0)
+			return tx_commit(r, err);
+		tx_rollback(r);
 		return -1;
 	}
+	fetched_release(&fs);
 	if (ferr.kind != ERR_DATA)
 		return err_set(err, ferr.kind, "%s", ferr.msg);
 	if (reopen_folder(r, err) == -1)
@@ -487,7 +544,7 @@ static int sync_folder(struct acct_run *r, const char *folder, struct err *err)
 	}
 	rc = tx_commit(r, err);
 out:
-	if (r->ctx->progress && r->progress_at != 0)
+	if (r->ctx->progress && !r->ctx->progress_records && r->progress_at != 0)
 		fputs("\r\033[K", stderr);
 	store_sync_state_release(&state);
 	if (rc == -1)

@@ -49,6 +49,10 @@ struct sync_ctx {
 	struct match_dir *dir;
 	int dry_run;  /* decide and count, then roll back */
 	int progress; /* show progress on stderr (a terminal) */
+	/* Show it as records for sync_pool_run's parent instead, on stdout:
+	 * "\001INDEX\tFOLDER\tDONE\tTOTAL\n". */
+	int progress_records;
+	size_t account_index;
 	int64_t now;
 	/* Test hook: CRMSYNC_TEST_CHUNK sets the UID range per FETCH. */
 	uint32_t chunk;
@@ -97,6 +101,19 @@ int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const cha
 int sync_import_ics(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
 		    int64_t from, int64_t to, const char *tz, struct sync_counts *c,
 		    struct err *err);
+
+/* The server an account talks to: the IMAP host, or the CalDAV URL's
+ * host[:port]. */
+void sync_account_server(const struct cfg_account *a, char *out, size_t size);
+
+/* Runs fn(i, arg) for each of the n accounts in its own child process,
+ * at most `workers` at once and at most `per_server` against one server;
+ * the value fn returns is the child's exit status, stored in results[i]
+ * (1 for a child that died). On a terminal (tty) the children's output
+ * is relayed and a live progress line drawn per running account; fn then
+ * sets ctx->progress_records. Returns when every child has finished. */
+int sync_pool_run(const struct cfg_account *const *accts, size_t n, int workers, int per_server,
+		  int tty, int (*fn)(size_t idx, void *arg), void *arg, int *results);
 
 /* Adds the per-item counts of a committed batch to a total. */
 void sync_counts_add(struct sync_counts *to, const struct sync_counts *from);
