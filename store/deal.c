@@ -336,7 +336,8 @@ static int deal_write(struct store *st, int64_t activity, const struct store_dea
 		store_bind_text(s, 3, d->rule);
 		sqlite3_bind_int64(s, 4, now);
 		store_bind_text(s, 5, d->evidence);
-		if (store_step_done(st, s, err, "linking a deal") == -1)
+		if (store_step_done(st, s, err, "linking a deal") == -1 ||
+		    store_rep_touch(st, activity, err) == -1)
 			return -1;
 	}
 	for (size_t i = 0; i < d->ncandidates; i++) {
@@ -581,7 +582,7 @@ int store_activity_relink(struct store *st, int64_t activity,
 		if (store_step_done(st, s, err, "adding a link") == -1)
 			return -1;
 	}
-	return 0;
+	return store_rep_touch(st, activity, err);
 }
 
 /* ---- contacts from mail -------------------------------------------------- */

@@ -361,7 +361,9 @@ int store_log_activity(struct store *st, const struct store_item *item,
 		if (a->replace && act_replace(st, id, a, now, err) == -1)
 			return -1;
 	}
-	if (act_details(st, id, a, now, err) == -1 ||
+	/* Its participants, owners and links in, the report's facts follow
+	 * (store/repfacts.h). */
+	if (act_details(st, id, a, now, err) == -1 || store_rep_refresh(st, id, err) == -1 ||
 	    outcome_put(st, item, "logged", NULL, NULL, id, now, err) == -1 ||
 	    error_resolve(st, item, now, err) == -1)
 		return -1;

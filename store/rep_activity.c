@@ -365,6 +365,57 @@ int store_act_stale_deals(struct store *st, const char *user, int64_t asof, int6
 						       store_fail(st, err, "reading stale deals");
 }
 
+/* ---- keeping the facts ----------------------------------------------- */
+
+static const char *const sql_refresh[] = {
+	"DELETE FROM rep_touch WHERE activity_id = ?1",
+	"DELETE FROM rep_facts WHERE activity_id = ?1",
+	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS("a.id = ?1"),
+	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS("a.id = ?1"),
+	REP_REPLIES_IN_THREADS_OF("SELECT ?1"),
+	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS REP_TOUCHES("f.activity_id = ?1"),
+};
+
+static int rep_run(struct store *st, const char *const *sql, size_t n, int64_t activity,
+		   struct err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = store_stmt(st, sql[i], err);
+		if (s == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, activity);
+		if (store_step_done(st, s, err, "keeping the report facts") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int store_rep_refresh(struct store *st, int64_t activity, struct err *err)
+{
+	return rep_run(st, sql_refresh, sizeof sql_refresh / sizeof sql_refresh[0], activity, err);
+}
+
+int store_rep_touch(struct store *st, int64_t activity, struct err *err)
+{
+	return rep_run(st, sql_refresh + 5, 1, activity, err);
+}
+
+static const char sql_rebuild[] =
+	"DELETE FROM rep_touch;"
+	"DELETE FROM rep_facts;"
+	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(
+		"1") ";"
+		     "INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS(
+			     "1") ";"
+				  "UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE what = 1;"
+				  "INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS REP_TOUCHES(
+					  "1") ";";
+
+int store_rep_rebuild(struct store *st, struct err *err)
+{
+	return store_exec_script(st, sql_rebuild, err);
+}
+
 /* ---- checking the facts ---------------------------------------------- */
 
 static const char sql_verify[] =

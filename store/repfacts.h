@@ -19,10 +19,24 @@
  * rep_touch: one row per (activity, user, contact or deal linked to it) for
  *   every activity with a fact of that user.
  *
- * Both are keyed by occurred_at first, so a report range is one range scan
- * of each. The macros below are the definition; schema.c uses them for the
- * triggers and the backfill, rep_activity.c to check the tables against a
- * recomputation (store_rep_verify).
+ * Both are keyed by occurred_at first, so a report range is one range
+ * scan of each.
+ *
+ * Keeping them: every change is a refresh of the activities it touches
+ * (REP_REFRESH: their facts and touches derived again, and the replies of
+ * their threads looked up again). Deletions and updates of the sources
+ * refresh through the triggers of schema v4, whatever makes them. Inserts
+ * do not fire triggers, because they are the hot path of a sync (a trigger
+ * per participant and link cost more than the rest of logging a message):
+ * whoever inserts participants, owners or links of an activity calls
+ * store_rep_refresh (or store_rep_touch for links alone) after them. In
+ * the code these are store_log_activity and the link writers of
+ * store/deal.c; tests/tools/rep_verify checks the tables after every kind
+ * of change the integration tests make.
+ *
+ * The macros below are the definition; schema.c uses them for the
+ * triggers and the backfill, rep_activity.c for store_rep_refresh and to
+ * check the tables against a recomputation (store_rep_verify).
  */
 #ifndef STORE_REPFACTS_H
 #define STORE_REPFACTS_H
@@ -71,12 +85,21 @@
 	"f.activity_id WHERE l.type IN ('contact', 'deal') AND " cond
 #define REP_TOUCHES(cond) REP_TOUCHES_OF("rep_facts", cond)
 
-/* A rep_facts row's fact is still given by another participant of its
- * activity (used when a participant or an address goes). */
-#define REP_STILL_GIVEN                                                                \
-	"EXISTS (SELECT 1 FROM participants p JOIN user_emails e ON e.address = "      \
-	"p.addr_key WHERE p.activity_id = rep_facts.activity_id AND e.user_id = "      \
-	"rep_facts.user_id AND p.role IN ('from', 'to', 'cc') AND (p.role <> 'from') " \
-	"= rep_facts.what)"
+/* The refresh of the activities whose ids `ids` (a SELECT) gives: six
+ * statements, each ending in ";". */
+#define REP_REFRESH(ids)                                                               \
+	"DELETE FROM rep_touch WHERE activity_id IN (" ids ");"                        \
+	"DELETE FROM rep_facts WHERE activity_id IN (" ids ");"                        \
+	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(               \
+		"a.id IN (" ids ")") ";INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS \
+		REP_OWNER_FACTS("a.id IN (" ids ")") ";" REP_REPLIES_IN_THREADS_OF(    \
+			ids) "INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS         \
+			REP_TOUCHES("f.activity_id IN (" ids ")") ";"
+
+/* The replies of the received mail in the threads of `ids`, again. */
+#define REP_REPLIES_IN_THREADS_OF(ids)                                                      \
+	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE +what = 1 AND activity_id " \
+	"IN (SELECT r.id FROM activities t JOIN activities r ON r.thread_key = "            \
+	"t.thread_key WHERE t.id IN (" ids "));"
 
 #endif

@@ -268,16 +268,9 @@ static const char *const schema_v3[] = {
 };
 
 /* The activity report's facts (store/repfacts.h): the tables, filled from
- * what is stored, then the triggers that keep them. Conditions on columns
- * that must not drive an index are written +col. */
-#define REP_REFRESH(id, cond)                                                                   \
-	"DELETE FROM rep_facts WHERE activity_id = " id " AND " cond ";"                        \
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(                        \
-		"a.id = " id                                                                    \
-		" AND " cond) ";"                                                               \
-			      "INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS( \
-				      "a.id = " id " AND " cond) ";"
-
+ * what is stored, then the triggers that refresh them when a source row is
+ * deleted or updated. Inserts refresh from the code (store_rep_refresh).
+ * Conditions on columns that must not drive an index are written +col. */
 static const char *const schema_v4[] = {
 	"CREATE TABLE rep_facts ("
 	"  occurred_at INTEGER NOT NULL,"
@@ -302,154 +295,55 @@ static const char *const schema_v4[] = {
 	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE what = 1;",
 	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS REP_TOUCHES("1") ";",
 
-	/* A fact comes: its touches, and the replies it has (received mail)
-	 * or gives (sent mail). */
-	"CREATE TRIGGER rep_facts_ins AFTER INSERT ON rep_facts BEGIN "
-	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS
-	"SELECT NEW.occurred_at, NEW.activity_id, NEW.user_id, l.type = 'deal', l.target_id "
-	"FROM activity_links l WHERE l.activity_id = NEW.activity_id AND "
-	"l.type IN ('contact', 'deal');"
-	"END;",
-	"CREATE TRIGGER rep_facts_ins_received AFTER INSERT ON rep_facts WHEN NEW.what = 1 BEGIN "
-	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE activity_id = NEW.activity_id "
-	"AND +user_id = NEW.user_id AND +what = 1;"
-	"END;",
-	"CREATE TRIGGER rep_facts_ins_sent AFTER INSERT ON rep_facts WHEN NEW.what = 0 AND "
-	"EXISTS (SELECT 1 FROM activities WHERE id = NEW.activity_id AND kind = 'email' AND "
-	"direction = 'outbound' AND thread_key IS NOT NULL) BEGIN "
-	"UPDATE rep_facts SET reply_at = NEW.occurred_at WHERE +what = 1 AND "
-	"+user_id = NEW.user_id AND +occurred_at < NEW.occurred_at AND (reply_at IS NULL OR "
-	"reply_at > NEW.occurred_at) AND activity_id IN (SELECT r.id FROM activities t JOIN "
-	"activities r ON r.thread_key = t.thread_key WHERE t.id = NEW.activity_id);"
-	"END;",
-	/* A fact goes: its touches when it was the user's last, and the
-	 * replies it gave (while its activity is still there; see
-	 * rep_act_del for when it is not). */
-	"CREATE TRIGGER rep_facts_del AFTER DELETE ON rep_facts BEGIN "
-	"DELETE FROM rep_touch WHERE activity_id = OLD.activity_id AND +user_id = OLD.user_id "
-	"AND NOT EXISTS (SELECT 1 FROM rep_facts f WHERE f.activity_id = OLD.activity_id AND "
-	"f.user_id = OLD.user_id);"
-	"END;",
-	"CREATE TRIGGER rep_facts_del_sent AFTER DELETE ON rep_facts WHEN OLD.what = 0 BEGIN "
-	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE +what = 1 AND "
-	"+user_id = OLD.user_id AND +reply_at = OLD.occurred_at AND activity_id IN (SELECT "
-	"r.id FROM activities t JOIN activities r ON r.thread_key = t.thread_key WHERE "
-	"t.id = OLD.activity_id);"
-	"END;",
-
-	/* Most participants are outside the team: the WHEN skips them. */
-	"CREATE TRIGGER rep_pt_ins AFTER INSERT ON participants WHEN NEW.role IN "
-	"('from', 'to', 'cc') AND EXISTS (SELECT 1 FROM user_emails WHERE address = "
-	"NEW.addr_key) BEGIN "
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS
-	"SELECT a.occurred_at, a.id, e.user_id, NEW.role <> 'from', 0, NEW.role <> 'from' AND " REP_FROM_CONTACT(
-		"a.id") " FROM activities a JOIN user_emails e ON "
-			"e.address = NEW.addr_key WHERE a.id = NEW.activity_id AND a.kind = 'email' AND "
-			"(NEW.role = 'from' OR a.direction = 'inbound');"
-			"END;",
-	/* A From that is a contact, written after the addressees. */
-	"CREATE TRIGGER rep_pt_ins_from AFTER INSERT ON participants WHEN NEW.role = 'from' AND "
-	"NEW.contact_id IS NOT NULL BEGIN "
-	"UPDATE rep_facts SET from_contact = 1 WHERE activity_id = NEW.activity_id AND "
-	"+what = 1 AND +from_contact = 0;"
-	"END;",
+	/* Participants: the mail facts (a From or an addressee that left, a
+	 * From that became or stopped being a contact). */
 	"CREATE TRIGGER rep_pt_del AFTER DELETE ON participants WHEN OLD.role IN "
-	"('from', 'to', 'cc') BEGIN "
-	"DELETE FROM rep_facts WHERE activity_id = OLD.activity_id AND +what = "
-	"(OLD.role <> 'from') AND +user_id IN (SELECT user_id FROM user_emails WHERE "
-	"address = OLD.addr_key) AND NOT " REP_STILL_GIVEN ";"
-	"UPDATE rep_facts SET from_contact = " REP_FROM_CONTACT(
-		"OLD.activity_id") " WHERE OLD.role = 'from' AND activity_id = OLD.activity_id AND +what = 1;"
-				   "END;",
-	/* A From that became (or stopped being) a contact; anything else
-	 * about a participant changing is rare and recomputes its activity. */
+	"('from', 'to', 'cc') BEGIN " REP_REFRESH("SELECT OLD.activity_id") "END;",
 	"CREATE TRIGGER rep_pt_upd AFTER UPDATE OF activity_id, addr_key, role, contact_id ON "
-	"participants BEGIN "
-	"UPDATE rep_facts SET from_contact = " REP_FROM_CONTACT(
-		"NEW.activity_id") " WHERE (OLD.role = 'from' OR NEW.role = 'from') AND activity_id = NEW.activity_id "
-				   "AND +what = 1;" REP_REFRESH(
-					   "OLD.activity_id",
-					   "(OLD.addr_key <> NEW.addr_key OR OLD.role <> NEW.role OR "
-					   "OLD.activity_id <> NEW.activity_id)")
-					   REP_REFRESH(
-						   "NEW.activity_id",
-						   "(OLD.addr_key <> NEW.addr_key OR OLD.role <> NEW.role OR "
-						   "OLD.activity_id <> NEW.activity_id)") "END;",
-
-	"CREATE TRIGGER rep_own_ins AFTER INSERT ON activity_owners BEGIN "
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS(
-		"a.id = NEW.activity_id AND o.user_id = NEW.user_id") ";"
-								      "END;",
-	"CREATE TRIGGER rep_own_del AFTER DELETE ON activity_owners BEGIN "
-	"DELETE FROM rep_facts WHERE activity_id = OLD.activity_id AND +user_id = OLD.user_id "
-	"AND +what IN (2, 3);"
-	"END;",
-	"CREATE TRIGGER rep_own_upd AFTER UPDATE ON activity_owners BEGIN "
-	"DELETE FROM rep_facts WHERE activity_id = OLD.activity_id AND +user_id = OLD.user_id "
-	"AND +what IN (2, 3);"
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS(
-		"a.id = NEW.activity_id AND o.user_id = NEW.user_id") ";"
-								      "END;",
-
-	/* An activity's time, kind, direction, status or thread changed:
-	 * its facts again, and the replies of the thread it left. */
+	"participants WHEN OLD.role IN ('from', 'to', 'cc') OR NEW.role IN ('from', 'to', "
+	"'cc') BEGIN " REP_REFRESH("SELECT OLD.activity_id UNION SELECT NEW.activity_id") "END;",
+	/* Owners: the meeting and call facts. */
+	"CREATE TRIGGER rep_own_del AFTER DELETE ON activity_owners BEGIN " REP_REFRESH(
+		"SELECT OLD.activity_id") "END;",
+	"CREATE TRIGGER rep_own_upd AFTER UPDATE ON activity_owners BEGIN " REP_REFRESH(
+		"SELECT OLD.activity_id UNION SELECT NEW.activity_id") "END;",
+	/* An activity's time, kind, direction, status or thread changed: its
+	 * facts again, and the replies of the thread it left. */
 	"CREATE TRIGGER rep_act_upd AFTER UPDATE OF kind, direction, status, occurred_at, "
 	"ended_at, thread_key ON activities WHEN OLD.kind IS NOT NEW.kind OR OLD.direction IS "
 	"NOT NEW.direction OR OLD.status IS NOT NEW.status OR OLD.occurred_at IS NOT "
 	"NEW.occurred_at OR OLD.ended_at IS NOT NEW.ended_at OR OLD.thread_key IS NOT "
 	"NEW.thread_key BEGIN " REP_REFRESH(
-		"NEW.id",
-		"1") "UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE OLD.thread_key IS NOT "
-		     "NEW.thread_key AND +what = 1 AND activity_id IN (SELECT id FROM activities WHERE "
-		     "thread_key = OLD.thread_key);"
-		     "END;",
-	/* Deleted with its activity, a sent mail's replies are looked up again
-	 * here, where the thread is still known. */
+		"SELECT NEW.id") "UPDATE rep_facts SET reply_at = " REP_REPLY_OF
+				 " WHERE +what = 1 AND activity_id IN "
+				 "(SELECT id FROM activities WHERE thread_key = OLD.thread_key);"
+				 "END;",
+	/* A deleted activity: its rows go (its participants, owners and links
+	 * went first, by cascade), and its thread's replies are looked up
+	 * again here, where the thread is still known. */
 	"CREATE TRIGGER rep_act_del AFTER DELETE ON activities BEGIN "
+	"DELETE FROM rep_touch WHERE activity_id = OLD.id;"
 	"DELETE FROM rep_facts WHERE activity_id = OLD.id;"
-	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE +what = 1 AND "
-	"+reply_at = OLD.occurred_at AND activity_id IN (SELECT id FROM activities WHERE "
-	"thread_key = OLD.thread_key);"
+	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE +what = 1 AND activity_id IN "
+	"(SELECT id FROM activities WHERE thread_key = OLD.thread_key);"
 	"END;",
-
-	"CREATE TRIGGER rep_ue_ins AFTER INSERT ON user_emails BEGIN "
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(
-		"p.addr_key = NEW.address AND e.address = NEW.address") ";"
-									"END;",
-	"CREATE TRIGGER rep_ue_del AFTER DELETE ON user_emails BEGIN "
-	"DELETE FROM rep_facts WHERE +what IN (0, 1) AND +user_id = OLD.user_id AND "
-	"activity_id IN (SELECT activity_id FROM participants WHERE addr_key = OLD.address) "
-	"AND NOT " REP_STILL_GIVEN ";"
-	"END;",
-	"CREATE TRIGGER rep_ue_upd AFTER UPDATE ON user_emails BEGIN "
-	"DELETE FROM rep_facts WHERE +what IN (0, 1) AND +user_id = OLD.user_id AND "
-	"activity_id IN (SELECT activity_id FROM participants WHERE addr_key = OLD.address) "
-	"AND NOT " REP_STILL_GIVEN ";"
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(
-		"p.addr_key = NEW.address AND e.address = NEW.address") ";"
-									"END;",
-
-	"CREATE TRIGGER rep_link_ins AFTER INSERT ON activity_links WHEN NEW.type IN "
-	"('contact', 'deal') BEGIN "
-	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS
-	"SELECT f.occurred_at, f.activity_id, f.user_id, NEW.type = 'deal', "
-	"NEW.target_id FROM rep_facts f WHERE f.activity_id = NEW.activity_id;"
-	"END;",
+	/* A team address added, removed or moved: the mail it is in. */
+	"CREATE TRIGGER rep_ue_ins AFTER INSERT ON user_emails BEGIN " REP_REFRESH(
+		"SELECT activity_id FROM participants WHERE addr_key = NEW.address") "END;",
+	"CREATE TRIGGER rep_ue_del AFTER DELETE ON user_emails BEGIN " REP_REFRESH(
+		"SELECT activity_id FROM participants WHERE addr_key = OLD.address") "END;",
+	"CREATE TRIGGER rep_ue_upd AFTER UPDATE ON user_emails BEGIN " REP_REFRESH(
+		"SELECT activity_id FROM participants WHERE addr_key IN (OLD.address, "
+		"NEW.address)") "END;",
+	/* Links: the touches. */
 	"CREATE TRIGGER rep_link_del AFTER DELETE ON activity_links WHEN OLD.type IN "
 	"('contact', 'deal') BEGIN "
 	"DELETE FROM rep_touch WHERE activity_id = OLD.activity_id AND +is_deal = "
 	"(OLD.type = 'deal') AND +target_id = OLD.target_id;"
 	"END;",
 	"CREATE TRIGGER rep_link_upd AFTER UPDATE OF activity_id, type, target_id ON "
-	"activity_links BEGIN "
-	"DELETE FROM rep_touch WHERE activity_id = OLD.activity_id AND +is_deal = "
-	"(OLD.type = 'deal') AND +target_id = OLD.target_id AND OLD.type IN "
-	"('contact', 'deal');"
-	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS
-	"SELECT f.occurred_at, f.activity_id, f.user_id, NEW.type = 'deal', "
-	"NEW.target_id FROM rep_facts f WHERE f.activity_id = NEW.activity_id AND "
-	"NEW.type IN ('contact', 'deal');"
-	"END;",
+	"activity_links BEGIN " REP_REFRESH(
+		"SELECT OLD.activity_id UNION SELECT NEW.activity_id") "END;",
 	NULL,
 };
 

@@ -665,6 +665,15 @@ struct store_stale_deal {
 int store_act_stale_deals(struct store *st, const char *user, int64_t asof, int64_t cutoff,
 			  int (*fn)(const struct store_stale_deal *sd, void *arg), void *arg,
 			  struct err *err);
+/* Derives the activity report's facts of one activity again
+ * (store/repfacts.h): to be called after inserting its participants,
+ * owners or links (deletions and updates refresh by themselves).
+ * store_rep_touch does the links' part only. */
+int store_rep_refresh(struct store *st, int64_t activity, struct err *err);
+int store_rep_touch(struct store *st, int64_t activity, struct err *err);
+/* Derives every activity's facts again, from scratch (after rows were
+ * written around the store API, as test fixtures do). */
+int store_rep_rebuild(struct store *st, struct err *err);
 /* Recomputes the activity report's facts (store/repfacts.h) from what is
  * stored and compares them with the tables the triggers keep: *ndiff_out
  * is the number of rows that differ either way (0: they agree). For

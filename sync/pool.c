@@ -100,11 +100,12 @@ static void draw_progress(struct pool *p)
 	erase_progress(p);
 	for (size_t i = 0; i < p->nrun; i++) {
 		struct pool_child *c = &p->run[i];
-		double secs = since(&c->t0), rate = secs > 0 ? (double)(c->done - c->done0) / secs : 0;
+		double secs = since(&c->t0),
+		       rate = secs > 0 ? (double)(c->done - c->done0) / secs : 0;
 		if (!c->shown)
 			continue;
-		fprintf(stderr, "\r\033[K%s %s: %lu/%lu", p->accts[c->idx]->name, c->folder, c->done,
-			c->total);
+		fprintf(stderr, "\r\033[K%s %s: %lu/%lu", p->accts[c->idx]->name, c->folder,
+			c->done, c->total);
 		if (rate >= 1) {
 			fprintf(stderr, ", %.0f/s", rate);
 			if (c->total > c->done)
@@ -154,8 +155,7 @@ static int pump(struct pool *p, int fd, struct buf_line *b, FILE *to)
 		return got == 0 ? 0 : errno == EINTR || errno == EAGAIN;
 	b->len += (size_t)got;
 	b->data[b->len] = '\0';
-	while ((nl = memchr(b->data, '\n', b->len)) != NULL ||
-	       b->len == sizeof b->data - 1) {
+	while ((nl = memchr(b->data, '\n', b->len)) != NULL || b->len == sizeof b->data - 1) {
 		size_t n = nl != NULL ? (size_t)(nl - b->data) : b->len;
 		b->data[n] = '\0';
 		if (b->data[0] == '\001') {
