@@ -21,7 +21,6 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
-	int mapped; /* STORE_MAPPED */
 	int in_tx;
 	struct {
 		const char *sql;

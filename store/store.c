@@ -149,10 +149,6 @@ static int store_configure(struct store *st, struct err *err)
 	sqlite3_extended_result_codes(st->db, 1);
 	if (store_exec(st, "PRAGMA foreign_keys = ON", err) == -1)
 		return -1;
-	/* Reads map the file instead of copying each page into the cache: a
-	 * report over a year scans tens of megabytes of rep_facts. */
-	if (st->mapped && store_exec(st, "PRAGMA mmap_size = 2147418112", err) == -1)
-		return -1;
 	if (st->readonly)
 		return 0;
 	/* WAL lets reports and `activities` read while a sync writes. */
@@ -176,7 +172,6 @@ struct store *store_open(const char *path, int flags, struct err *err)
 
 	st->path = xstrdup(path);
 	st->readonly = (flags & STORE_READONLY) != 0;
-	st->mapped = (flags & STORE_MAPPED) != 0;
 	if (strcmp(path, ":memory:") != 0 && store_create_file(path, flags, err) == -1)
 		goto fail;
 	oflags |= st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;

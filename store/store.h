@@ -30,8 +30,6 @@ struct store;
 enum store_open_flags {
 	STORE_READONLY = 1 << 0, /* no writes, no migration (fails if migration is needed) */
 	STORE_NOCREATE = 1 << 1, /* fail when the database file does not exist */
-	STORE_MAPPED = 1 << 2,	 /* read through a memory map (reports: long range
-				  * scans; the mapped pages count in the RSS) */
 };
 
 /* Opens or creates the database at `path` (":memory:" for a private
