@@ -43,11 +43,23 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 /* 1 when argv has -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 
+struct sync_ctx;
+struct cfg_account;
+
+/* Takes the one-sync-per-database lock (an fcntl lock on DB.lock, with the
+ * holder's pid in it): the fd to keep open while syncing, -1 when another
+ * process holds it (its pid printed), -2 on other errors. */
+int cli_sync_lock(const char *db_path);
+/* Syncs one account, records the run, prints its summary line; 0, -1 (the
+ * account failed; *out, if not NULL, gets why) or -2 (database error). */
+int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct err *out);
+
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_activities(struct cli *c, int argc, char **argv);
 int cmd_check_config(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
+int cmd_daemon(struct cli *c, int argc, char **argv);
 int cmd_review(struct cli *c, int argc, char **argv);
 int cmd_link(struct cli *c, int argc, char **argv);
 int cmd_rematch(struct cli *c, int argc, char **argv);

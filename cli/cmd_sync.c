@@ -49,7 +49,7 @@ static int sync_usage(FILE *fp)
 
 /* Takes the sync lock; returns the fd (kept open while syncing), -1 when
  * another process holds it (its pid printed), or -2 on other errors. */
-static int sync_lock(const char *db_path)
+int cli_sync_lock(const char *db_path)
 {
 	char *path = xasprintf("%s.lock", db_path), buf[32];
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
@@ -140,11 +140,14 @@ static void record_run(struct sync_ctx *ctx, const char *account, int64_t run_id
 		       const struct sync_counts *c, const struct err *e, int ok)
 {
 	const int64_t *counts = c->skips;
+	int stopped = !ok && ctx->stop != NULL && *ctx->stop;
 	struct store_run r = {c->fetched,
 			      c->logged,
 			      c->skipped,
 			      c->errors,
-			      ok ? "ok" : "failed",
+			      ok      ? "ok" :
+			      stopped ? "interrupted" :
+					"failed",
 			      ok ? NULL : err_kind_name(e->kind),
 			      ok ? NULL : e->msg,
 			      sync_reason_names,
@@ -172,7 +175,7 @@ static const char *advice(const struct err *e)
 	}
 }
 
-static int sync_one(struct sync_ctx *ctx, const struct cfg_account *acct)
+int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct err *out)
 {
 	struct sync_counts c;
 	struct timespec t0, t1;
@@ -198,6 +201,8 @@ static int sync_one(struct sync_ctx *ctx, const struct cfg_account *acct)
 	print_summary(acct, &c, ok,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      ctx->dry_run);
+	if (out != NULL)
+		*out = err;
 	return ok ? 0 : (err.kind == ERR_DB ? -2 : -1);
 }
 
@@ -225,7 +230,7 @@ static int pool_child(size_t idx, void *arg)
 		log_errorx("%s: %s", pa->accts[idx]->name, err.msg);
 		goto out;
 	}
-	switch (sync_one(&ctx, pa->accts[idx])) {
+	switch (cli_sync_account(&ctx, pa->accts[idx], NULL)) {
 	case 0:
 		rc = EXIT_OK;
 		break;
@@ -265,7 +270,7 @@ static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a, const 
 	 * per account): in this process. */
 	if (n <= 1 || cfg->workers <= 1 || ctx->dry_run) {
 		for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
-			int r = sync_one(ctx, run[i]);
+			int r = cli_sync_account(ctx, run[i], NULL);
 			if (r == -2)
 				rc = EXIT_DB;
 			failed += r != 0;
@@ -306,7 +311,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		goto out;
 	if ((ctx.st = cli_store(c, 0, &rc)) == NULL)
 		goto out;
-	if ((lock = sync_lock(c->db_path)) < 0) {
+	if ((lock = cli_sync_lock(c->db_path)) < 0) {
 		rc = lock == -1 ? EXIT_LOCKED : EXIT_DB;
 		goto out;
 	}

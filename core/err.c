@@ -10,6 +10,7 @@ void err_init(struct err *err)
 {
 	err->kind = ERR_NONE;
 	err->msg[0] = '\0';
+	err->wait_s = 0;
 }
 
 int err_set(struct err *err, enum err_kind kind, const char *fmt, ...)

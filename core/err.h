@@ -22,6 +22,7 @@ enum err_kind {
 struct err {
 	enum err_kind kind;
 	char msg[512];
+	long wait_s; /* ERR_WAIT: the server's own hint (Retry-After), seconds; 0: none */
 };
 
 void err_init(struct err *err);

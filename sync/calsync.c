@@ -352,6 +352,8 @@ static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *
 		size_t n = c->nchanged - i < CAL_BATCH ? c->nchanged - i : CAL_BATCH;
 		int last = i + n == c->nchanged, rc;
 		struct davxml_multistatus ms = {NULL, 0, NULL, 0};
+		if (sync_stopping(r->ctx, err))
+			return -1;
 		/* The objects are fetched before the transaction opens, so a
 		 * slow server never holds the database's write lock. */
 		if (n > 0 && davc_multiget(r->dc, r->cal, (const char *const *)(c->changed + i), n,
@@ -605,10 +607,12 @@ static int sync_calendars(struct cal_run *r, struct err *err)
 		goto out;
 	}
 	for (size_t i = 0; i < l.n && rc == 0; i++)
-		rc = sync_calendar(r, l.v[i], err);
+		rc = sync_stopping(r->ctx, err) ? -2 : sync_calendar(r, l.v[i], err);
 	/* A calendar gone from a cached list: discover again next time. */
 	if (rc == -1 && cached)
 		forget_discovery(r);
+	if (rc == -2)
+		rc = -1;
 out:
 	if (!cached && rc == -1)
 		forget_discovery(r);

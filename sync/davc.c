@@ -485,10 +485,13 @@ static int davc_http_fail(struct davc *dc, long status, const char *what, const 
 			       status);
 	if (status == 429 || (status >= 500 && status <= 599)) {
 		dc->retry_after = davc_parse_retry_after(dc->retry_hdr);
-		if (dc->retry_after > 0)
-			return err_set(err, ERR_WAIT,
-				       "%s: %s answered HTTP %ld (retry after %ld s)", what,
-				       dc->host, status, dc->retry_after);
+		if (dc->retry_after > 0) {
+			err_set(err, ERR_WAIT, "%s: %s answered HTTP %ld (retry after %ld s)", what,
+				dc->host, status, dc->retry_after);
+			if (err != NULL && err->wait_s == 0)
+				err->wait_s = dc->retry_after;
+			return -1;
+		}
 		return err_set(err, ERR_WAIT, "%s: %s answered HTTP %ld", what, dc->host, status);
 	}
 	if (status == 408)

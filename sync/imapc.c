@@ -35,6 +35,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1202,6 +1203,64 @@ int imapc_examine(struct imapc *ic, const char *folder, struct imapc_mailbox *ou
 	ic->selected = 1;
 	ic->sel_uidnext = sel->sel_uidnext;
 	return 0;
+}
+
+/* -- IDLE (RFC 2177) ---------------------------------------------------------- */
+
+/* IDLE is re-issued this often: servers may drop an idle client after 30
+ * minutes (RFC 2177 §3). */
+#define IMAPC_IDLE_MAX_S (25 * 60)
+
+int imapc_idle(struct imapc *ic, const char *folder, int64_t seconds, volatile sig_atomic_t *stop,
+	       int *changed_out, struct err *err)
+{
+	struct imapc_mailbox mb;
+	struct timespec t0, t;
+	char what[300];
+	uint32_t exists;
+	int r;
+
+	*changed_out = 0;
+	if (!(ic->caps & IMAPC_CAP_IDLE))
+		return 1;
+	if (imapc_examine(ic, folder, &mb, err) == -1)
+		return -1;
+	exists = mb.messages;
+	snprintf(what, sizeof what, "IDLE in '%s'", folder);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int64_t left, round;
+		int readable = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = seconds - (int64_t)(t.tv_sec - t0.tv_sec);
+		if (left <= 0 || (stop != NULL && *stop))
+			return 0;
+		round = left < IMAPC_IDLE_MAX_S ? left : IMAPC_IDLE_MAX_S;
+		if (imapc_usable(ic, 1, what, err) == -1)
+			return -1;
+		ic->stats.other++;
+		if ((r = mailimap_idle(ic->imap)) != MAILIMAP_NO_ERROR)
+			return imapc_fail(ic, r, ERR_TEMP, what, err);
+		/* Wake on anything the server says, a second at a time so a
+		 * stop request is seen. */
+		for (int64_t waited = 0; waited < round * 1000 && !readable; waited += 1000) {
+			struct pollfd pf = {mailimap_idle_get_fd(ic->imap), POLLIN, 0};
+			if (stop != NULL && *stop)
+				break;
+			readable = poll(&pf, 1, 1000) > 0;
+		}
+		imapc_begin(ic);
+		if ((r = mailimap_idle_done(ic->imap)) != MAILIMAP_NO_ERROR)
+			return imapc_fail(ic, r, ERR_TEMP, what, err);
+		/* Untagged EXISTS responses update the selection (a mere
+		 * "* OK still here" does not). */
+		if (ic->imap->imap_selection_info != NULL &&
+		    ic->imap->imap_selection_info->sel_exists != exists) {
+			*changed_out = 1;
+			return 0;
+		}
+	}
 }
 
 /* -- SEARCH ----------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #ifndef SYNC_IMAPC_H
 #define SYNC_IMAPC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,12 @@ int imapc_status(struct imapc *ic, const char *folder, struct imapc_mailbox *out
 /* SELECT (EXAMINE, read-only) the folder, with CONDSTORE when offered; an
  * absent folder is ERR_FINAL. */
 int imapc_examine(struct imapc *ic, const char *folder, struct imapc_mailbox *out, struct err *err);
+/* Waits in IDLE (RFC 2177) on `folder` for up to `seconds`: returns 0 when
+ * the time is up, *stop is set, or the server reported a change of the
+ * message count (*changed_out = 1); 1 at once when the server has no IDLE
+ * (poll instead); -1 with err set. IDLE is renewed every 25 minutes. */
+int imapc_idle(struct imapc *ic, const char *folder, int64_t seconds, volatile sig_atomic_t *stop,
+	       int *changed_out, struct err *err);
 
 /* UID SEARCH in the examined folder: all UIDs >= uid_min whose INTERNALDATE
  * is on or after the UTC date of `since` (0 for no date bound), ascending,

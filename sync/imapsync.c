@@ -496,6 +496,8 @@ static int fetch_new(struct acct_run *r, struct store_sync_state *state, struct 
 	r->progress_done = 0;
 	while (from <= last && from != 0) {
 		uint32_t to = last - from < chunk - 1 ? last : from + chunk - 1;
+		if (sync_stopping(r->ctx, err))
+			return -1;
 		if (fetch_range(r, from, to, state, err) == -1)
 			return -1;
 		if (r->mb.uidnext == 0)
@@ -615,7 +617,7 @@ static int sync_folders(struct acct_run *r, struct err *err)
 	if (pick_folders(r, &folders, &n, err) == -1)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = sync_folder(r, folders[i], err);
+		rc = sync_stopping(r->ctx, err) ? -1 : sync_folder(r, folders[i], err);
 	free_refs(folders, n);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* sync/sync.c - what every connector's sync shares: skip reason counting. */
 #include "sync/sync.h"
+#include "core/err.h"
 
 #include <string.h>
 
@@ -30,4 +31,12 @@ void sync_counts_add(struct sync_counts *to, const struct sync_counts *from)
 	to->removed += from->removed;
 	for (int i = 0; i < SYNC_NREASONS; i++)
 		to->skips[i] += from->skips[i];
+}
+
+int sync_stopping(const struct sync_ctx *ctx, struct err *err)
+{
+	if (ctx->stop == NULL || !*ctx->stop)
+		return 0;
+	err_set(err, ERR_TEMP, "interrupted (stopping); what was fetched so far is committed");
+	return 1;
 }

@@ -8,6 +8,7 @@
 #ifndef SYNC_SYNC_H
 #define SYNC_SYNC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,10 @@ struct sync_ctx {
 	int progress_records;
 	size_t account_index;
 	int64_t now;
+	/* Set (by a signal handler) to stop after the batch in progress is
+	 * committed: the account then fails with "interrupted" (ERR_TEMP).
+	 * NULL: never. */
+	volatile sig_atomic_t *stop;
 	/* Test hook: CRMSYNC_TEST_CHUNK sets the UID range per FETCH. */
 	uint32_t chunk;
 };
@@ -114,6 +119,9 @@ void sync_account_server(const struct cfg_account *a, char *out, size_t size);
  * sets ctx->progress_records. Returns when every child has finished. */
 int sync_pool_run(const struct cfg_account *const *accts, size_t n, int workers, int per_server,
 		  int tty, int (*fn)(size_t idx, void *arg), void *arg, int *results);
+
+/* 1 (and err set) when ctx->stop asks the sync to stop. */
+int sync_stopping(const struct sync_ctx *ctx, struct err *err);
 
 /* Adds the per-item counts of a committed batch to a total. */
 void sync_counts_add(struct sync_counts *to, const struct sync_counts *from);
