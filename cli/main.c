@@ -57,7 +57,7 @@ static void usage(FILE *fp)
 	      "global options:\n"
 	      "  -c FILE     config file (default $CRMSYNC_CONFIG, then ~/.config/crmsync/config)\n"
 	      "  -d PATH     database file (overrides [store] path)\n"
-	      "  -v          more output (repeat for debug)\n"
+	      "  -v          per-folder detail; -vv adds a protocol trace (credentials hidden)\n"
 	      "  -q          errors only\n"
 	      "  --help      this help; COMMAND --help for a command's\n"
 	      "  --version   print the version\n"
@@ -221,6 +221,9 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* -vv is the protocol trace (credentials hidden), with the debug lines. */
+	if (verbosity >= LOG_LVL_DEBUG)
+		verbosity = LOG_LVL_TRACE;
 	log_init(verbosity);
 	if (optind >= argc) {
 		usage(stderr);

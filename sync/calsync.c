@@ -395,6 +395,7 @@ static int sync_calendar(struct cal_run *r, const char *href, struct err *err)
 	full = !state.exists || state.last_full_scan == STORE_NO_TIME ||
 	       r->ctx->now - state.last_full_scan >= CAL_FULL_EVERY;
 	if (!full && (token != NULL ? same(token, state.sync_token) : same(ctag, state.ctag))) {
+		log_verbose("%s: %s: unchanged", r->acct->name, href);
 		r->total->unchanged_folders++;
 		rc = 0;
 		goto out;
@@ -412,6 +413,9 @@ static int sync_calendar(struct cal_run *r, const char *href, struct err *err)
 			goto out;
 	}
 	rc = apply(r, &c, &state, new_token ? new_token : token, ctag, full, err);
+	if (rc == 0)
+		log_verbose("%s: %s: %s sync, %zu changed, %zu deleted", r->acct->name, href,
+			    full ? "full" : "incremental", c.nchanged, c.ndeleted);
 out:
 	if (rc == -1)
 		err_prefix(err, "calendar '%s'", href);

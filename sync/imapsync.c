@@ -521,6 +521,8 @@ static int sync_folder(struct acct_run *r, const char *folder, struct err *err)
 	if ((retry = has_retryable(r, err)) < 0)
 		goto out;
 	if (unchanged(&state, &r->mb) && !retry) {
+		log_verbose("%s: %s: unchanged (%" PRIu32 " messages)", r->acct->name, folder,
+			    r->mb.messages);
 		r->total->unchanged_folders++;
 		rc = 0;
 		goto out;
@@ -545,6 +547,10 @@ static int sync_folder(struct acct_run *r, const char *folder, struct err *err)
 		goto out;
 	}
 	rc = tx_commit(r, err);
+	log_verbose("%s: %s: UIDVALIDITY %" PRIu32 ", UIDNEXT %" PRIu32 ", %" PRIu32
+		    " messages, synced to UID %lld",
+		    r->acct->name, folder, r->mb.uidvalidity, r->mb.uidnext, r->mb.messages,
+		    (long long)state.last_uid);
 out:
 	if (r->ctx->progress && !r->ctx->progress_records && r->progress_at != 0)
 		fputs("\r\033[K", stderr);

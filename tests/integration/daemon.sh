@@ -79,13 +79,20 @@ stop_daemon() {
 }
 nreps=$(echo "$reps" | grep -c .)
 
-# -- the reference: one-shot sync -------------------------------------------------------
+# -- the reference: one-shot sync, quiet, -v and -vv -------------------------------------------------------
 conf "$T/ref.conf" "$T/ref.db" 3s
 import_crm "$T/ref.db" "$W"
 crm -c "$T/ref.conf" sync
 expect_rc 0 "reference sync"
 ref=$(n_acts "$T/ref.db")
 check "the reference logged activities ($ref)" [ "$ref" -gt 0 ]
+# -v: a line per folder; -vv: the protocol, credentials hidden.
+crm -v -c "$T/ref.conf" sync
+expect_err "${rep1%@*}: INBOX: unchanged" "-v names each folder"
+crm -vv -c "$T/ref.conf" sync
+expect_err "<credentials hidden>" "-vv traces the login, hidden"
+expect_err "STATUS" "-vv traces the commands"
+check "-vv never shows the password" [ -z "$(grep -a -e "$IMAP_PW" "$T/err" "$T/out")" ]
 
 # -- 1. first runs, the lock, IDLE ------------------------------------------------------
 conf "$T/d.conf" "$T/d.db" 60s
