@@ -58,7 +58,7 @@ expect_out() { # pattern description
 }
 
 # q DB SQL: one value from the database.
-q() { sqlite3 -batch -noheader "$1" "$2"; }
+q() { sqlite3 -batch -noheader -cmd '.timeout 10000' "$1" "$2"; }
 
 # rep_facts_agree DB WHAT: the activity report's facts, kept by triggers,
 # equal a recomputation from the stored activities (tests/tools/rep_verify).
