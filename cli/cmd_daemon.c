@@ -218,6 +218,9 @@ static int account_loop(struct daemon *d, size_t idx)
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = d->cfg;
 	ctx.stop = &got_stop;
+	/* Test hook, as for `crmsync sync`: the UID range per FETCH. */
+	if (getenv("CRMSYNC_TEST_CHUNK") != NULL)
+		ctx.chunk = (uint32_t)strtoul(getenv("CRMSYNC_TEST_CHUNK"), NULL, 10);
 	err_init(&err);
 	if ((ctx.st = store_open(d->c->db_path, STORE_NOCREATE, &err)) == NULL) {
 		log_errorx("%s: %s", a->name, err.msg);
