@@ -8,6 +8,7 @@
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct config;
@@ -42,6 +43,21 @@ int cli_fail(const struct err *err);
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* 1 when argv has -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
+
+/* The accounts a command works on: its --account NAME options, or every
+ * account when there are none. */
+struct cli_accounts {
+	const char **names; /* owned array; the names are borrowed from argv */
+	size_t n;
+};
+
+void cli_accounts_add(struct cli_accounts *s, const char *name);
+/* 1 when the account of that name is one of them. */
+int cli_accounts_has(const struct cli_accounts *s, const char *name);
+/* EXIT_OK, or EXIT_USAGE with a usage error of `cmd` printed when a name
+ * is no configured account's. */
+int cli_accounts_check(const struct cli_accounts *s, const struct config *cfg, const char *cmd);
+void cli_accounts_release(struct cli_accounts *s);
 
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
