@@ -8,6 +8,7 @@
 #ifndef CLI_CLI_H
 #define CLI_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct config;
@@ -53,6 +54,21 @@ int cli_sync_lock(const char *db_path);
 /* Syncs one account, records the run, prints its summary line; 0, -1 (the
  * account failed; *out, if not NULL, gets why) or -2 (database error). */
 int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct err *out);
+
+/* The accounts a command works on: its --account NAME options, or every
+ * account when there are none. */
+struct cli_accounts {
+	const char **names; /* owned array; the names are borrowed from argv */
+	size_t n;
+};
+
+void cli_accounts_add(struct cli_accounts *s, const char *name);
+/* 1 when the account of that name is one of them. */
+int cli_accounts_has(const struct cli_accounts *s, const char *name);
+/* EXIT_OK, or EXIT_USAGE with a usage error of `cmd` printed when a name
+ * is no configured account's. */
+int cli_accounts_check(const struct cli_accounts *s, const struct config *cfg, const char *cmd);
+void cli_accounts_release(struct cli_accounts *s);
 
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

@@ -26,8 +26,7 @@
 #include <unistd.h>
 
 struct sync_args {
-	const char **accounts;
-	size_t naccounts;
+	struct cli_accounts accounts;
 	int dry_run;
 };
 
@@ -91,9 +90,7 @@ static int sync_parse(int argc, char **argv, struct sync_args *a)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			a->accounts =
-				xreallocarray(a->accounts, a->naccounts + 1, sizeof *a->accounts);
-			a->accounts[a->naccounts++] = optarg;
+			cli_accounts_add(&a->accounts, optarg);
 			break;
 		case 'n':
 			a->dry_run = 1;
@@ -107,16 +104,6 @@ static int sync_parse(int argc, char **argv, struct sync_args *a)
 		cli_usage("sync", "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	return 0;
-}
-
-static int wanted(const struct sync_args *a, const char *name)
-{
-	if (a->naccounts == 0)
-		return 1;
-	for (size_t i = 0; i < a->naccounts; i++)
-		if (strcmp(a->accounts[i], name) == 0)
-			return 1;
 	return 0;
 }
 
@@ -251,18 +238,12 @@ static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a, const 
 	size_t n = 0;
 	int failed = 0, rc = EXIT_OK, *results;
 
-	for (size_t i = 0; i < a->naccounts; i++) {
-		int found = 0;
-		for (size_t k = 0; k < cfg->naccounts; k++)
-			found |= strcmp(cfg->accounts[k].name, a->accounts[i]) == 0;
-		if (!found) {
-			free(run);
-			return cli_usage("sync", "no account named '%s' in the config",
-					 a->accounts[i]);
-		}
+	if (cli_accounts_check(&a->accounts, cfg, "sync") != EXIT_OK) {
+		free(run);
+		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < cfg->naccounts; i++)
-		if (wanted(a, cfg->accounts[i].name))
+		if (cli_accounts_has(&a->accounts, cfg->accounts[i].name))
 			run[n++] = &cfg->accounts[i];
 	if (n == 0)
 		log_warnx("no accounts configured: add [imap \"NAME\"] sections to the config");
@@ -298,7 +279,7 @@ static int sync_accounts(struct sync_ctx *ctx, const struct sync_args *a, const 
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
-	struct sync_args a = {NULL, 0, 0};
+	struct sync_args a = {{NULL, 0}, 0};
 	struct sync_ctx ctx;
 	struct err err;
 	const char *chunk = getenv("CRMSYNC_TEST_CHUNK");
@@ -330,6 +311,6 @@ out:
 	store_close(&ctx.st);
 	if (lock >= 0)
 		close(lock);
-	free(a.accounts);
+	cli_accounts_release(&a.accounts);
 	return rc;
 }

@@ -45,7 +45,7 @@ static const struct command commands[] = {
 	{"purge", cmd_purge, "forget an address or domain everywhere"},
 	{"report", cmd_report, "activity, attribution, funnel and forecast reports"},
 	{"check-config", cmd_check_config,
-	 "parse the config and show the accounts, secrets masked"},
+	 "check the config, then try every account's connection and login"},
 };
 
 static void usage(FILE *fp)
@@ -133,6 +133,40 @@ int cli_wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+void cli_accounts_add(struct cli_accounts *s, const char *name)
+{
+	s->names = xreallocarray(s->names, s->n + 1, sizeof *s->names);
+	s->names[s->n++] = name;
+}
+
+int cli_accounts_has(const struct cli_accounts *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return 1;
+	return s->n == 0;
+}
+
+int cli_accounts_check(const struct cli_accounts *s, const struct config *cfg, const char *cmd)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		size_t k = 0;
+
+		while (k < cfg->naccounts && strcmp(cfg->accounts[k].name, s->names[i]) != 0)
+			k++;
+		if (k == cfg->naccounts)
+			return cli_usage(cmd, "no account named '%s' in the config", s->names[i]);
+	}
+	return EXIT_OK;
+}
+
+void cli_accounts_release(struct cli_accounts *s)
+{
+	free(s->names);
+	s->names = NULL;
+	s->n = 0;
 }
 
 static const struct command *find_command(const char *name)

@@ -1108,6 +1108,22 @@ const struct cfg_account *cfg_find_account(const struct config *cfg, enum cfg_ac
 	return NULL;
 }
 
+enum cfg_wire cfg_account_wire(const struct cfg_account *a)
+{
+	char host[256];
+	int https = 1;
+
+	if (a->kind == CFG_ACCOUNT_IMAP) {
+		if (a->security != CFG_SEC_NONE)
+			return CFG_WIRE_TLS;
+		snprintf(host, sizeof host, "%s", a->host != NULL ? a->host : "");
+	} else if (a->url == NULL || cfg_url_host(a->url, &https, host, sizeof host) != 0 ||
+		   https) {
+		return CFG_WIRE_TLS;
+	}
+	return cfg_is_loopback(host) ? CFG_WIRE_PLAIN_LOOPBACK : CFG_WIRE_PLAIN_ALLOWED;
+}
+
 /* ---- printing ---- */
 
 static void cfg_print_list(FILE *fp, const char *key, const struct cfg_list *l, const char *none)

@@ -133,6 +133,13 @@ void cfg_free(struct config *cfg);
 /* The account with this name and kind, or NULL. */
 const struct cfg_account *cfg_find_account(const struct config *cfg, enum cfg_account_kind kind,
 					   const char *name);
+/* How an account's connection carries its password. */
+enum cfg_wire {
+	CFG_WIRE_TLS,		 /* security tls or starttls; an https url */
+	CFG_WIRE_PLAIN_LOOPBACK, /* plain text to a loopback address */
+	CFG_WIRE_PLAIN_ALLOWED,	 /* plain text elsewhere, under allow_plaintext = yes */
+};
+enum cfg_wire cfg_account_wire(const struct cfg_account *a);
 /* Prints the parsed configuration, secrets shown only by their source
  * ("password_env = ALICE_PW" is printed, the value never is). */
 void cfg_print(const struct config *cfg, FILE *fp);

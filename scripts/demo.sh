@@ -62,7 +62,7 @@ step "A bad row rejects the whole file, naming file and line"
 printf 'email,name,company\nnew@acme.example,New Person,acme.example\nbroken-address,Oops,\n' >"$DIR/contacts-bad.csv"
 run import contacts "$DIR/contacts-bad.csv" || echo "(exit $?: nothing of that file was stored)"
 
-step "The config, secrets masked (check-config)"
+step "The config, secrets masked, and a connection test (check-config; no IMAP server runs in the demo)"
 printf '$ crmsync -c config check-config\n'
 DEMO_IMAP_PASSWORD=demo-secret-pw "$BIN" -c "$DIR/config" check-config || true
 

@@ -429,25 +429,29 @@ out:
 
 /* ---- calendars --------------------------------------------------------------------- */
 
-static int wanted(const struct cal_run *r, const struct davc_calendar *cal)
+int sync_calendar_matches(const struct cfg_account *a, const char *item,
+			  const struct davc_calendar *cal)
 {
-	const struct cfg_list *l = &r->acct->calendars;
+	char *norm;
+	int hit;
 
-	if (l->n == 0)
+	if (strcmp(item, "*") == 0 ||
+	    (cal->displayname != NULL && strcmp(item, cal->displayname) == 0))
 		return 1;
-	for (size_t i = 0; i < l->n; i++) {
-		char *norm;
-		int hit;
-		if (strcmp(l->items[i], "*") == 0 ||
-		    (cal->displayname != NULL && strcmp(l->items[i], cal->displayname) == 0))
+	norm = davxml_href_normalize(a->url, item);
+	hit = strcmp(norm, cal->href) == 0 || (strlen(norm) + 1 == strlen(cal->href) &&
+					       strncmp(norm, cal->href, strlen(norm)) == 0);
+	free(norm);
+	return hit;
+}
+
+int sync_calendar_wanted(const struct cfg_account *a, const struct davc_calendar *cal)
+{
+	if (a->calendars.n == 0)
+		return 1;
+	for (size_t i = 0; i < a->calendars.n; i++)
+		if (sync_calendar_matches(a, a->calendars.items[i], cal))
 			return 1;
-		norm = davxml_href_normalize(r->acct->url, l->items[i]);
-		hit = strcmp(norm, cal->href) == 0 || (strlen(norm) + 1 == strlen(cal->href) &&
-						       strncmp(norm, cal->href, strlen(norm)) == 0);
-		free(norm);
-		if (hit)
-			return 1;
-	}
 	return 0;
 }
 
@@ -582,7 +586,7 @@ static int discover(struct cal_run *r, struct href_list *l, struct err *err)
 	if (davc_discover(r->dc, &cals, &n, err) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (wanted(r, &cals[i]))
+		if (sync_calendar_wanted(r->acct, &cals[i]))
 			href_add(cals[i].href, l);
 	if (l->n == 0)
 		log_warnx("%s: no calendar with events matches 'calendars' (%zu found)",

@@ -88,6 +88,8 @@ struct davc {
 	int chal_basic, chal_digest;
 	int too_big;	       /* the body went past DAVC_BODY_MAX */
 	int stalled;	       /* the progress callback gave up on a silent peer */
+	int answered;	       /* a status line ever arrived on this handle */
+	enum davc_stage stage; /* of the last failure */
 	struct timespec moved; /* when a byte last moved either way */
 	curl_off_t dl, ul;     /* byte counts seen then */
 	char errbuf[CURL_ERROR_SIZE];
@@ -281,6 +283,7 @@ static size_t davc_on_header(char *p, size_t size, size_t n, void *arg)
 	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
 		/* A new response (after a redirect or an auth round trip):
 		 * only the last one's headers and body count. */
+		dc->answered = 1;
 		dc->retry_hdr[0] = dc->location[0] = '\0';
 		dc->chal_basic = dc->chal_digest = 0;
 		buf_reset(&dc->body);
@@ -415,6 +418,8 @@ static int davc_curl_fail(struct davc *dc, CURLcode rc, const char *what, struct
 	char msg[CURL_ERROR_SIZE];
 
 	davc_clean(msg, sizeof msg, dc->errbuf[0] != '\0' ? dc->errbuf : curl_easy_strerror(rc));
+	/* Connect until the server has ever answered; TLS refusals below. */
+	dc->stage = dc->answered ? DAVC_STAGE_SERVICE : DAVC_STAGE_CONNECT;
 	switch (rc) {
 	case CURLE_OUT_OF_MEMORY:
 		oom();
@@ -442,12 +447,14 @@ static int davc_curl_fail(struct davc *dc, CURLcode rc, const char *what, struct
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_INVALIDCERTSTATUS:
+		dc->stage = DAVC_STAGE_TLS;
 		return err_set(err, ERR_FINAL, "%s: TLS certificate of %s not accepted: %s", what,
 			       dc->host, msg);
 	case CURLE_SSL_CONNECT_ERROR:
 		if (davc_tls_transient(msg))
 			return err_set(err, ERR_TEMP, "%s: TLS connection to %s lost: %s", what,
 				       dc->host, msg);
+		dc->stage = DAVC_STAGE_TLS;
 		return err_set(err, ERR_FINAL,
 			       "%s: TLS handshake with %s failed (certificate or protocol): %s",
 			       what, dc->host, msg);
@@ -471,6 +478,7 @@ static int davc_http_fail(struct davc *dc, long status, const char *what, const 
 {
 	char loc[sizeof dc->location];
 
+	dc->stage = status == 401 || status == 403 ? DAVC_STAGE_LOGIN : DAVC_STAGE_SERVICE;
 	if (status == 401)
 		return err_set(err, ERR_FINAL,
 			       "authentication failed for %s at %s (check the password)", dc->user,
@@ -547,6 +555,7 @@ static int davc_perform(struct davc *dc, enum davc_method m, const char *url, co
 	curl_easy_setopt(dc->curl, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
 	dc->method = m;
 	dc->retry_after = 0;
+	dc->stage = DAVC_STAGE_SERVICE;
 again:
 	buf_reset(&dc->body);
 	dc->too_big = dc->stalled = 0;
@@ -735,6 +744,7 @@ struct davc *davc_open(const struct cfg_account *acct, const char *secret, struc
 			   acct->owner != NULL ? acct->owner :
 						 "");
 	dc->timeout_s = acct->timeout_s > 0 ? acct->timeout_s : 30;
+	dc->stage = DAVC_STAGE_SERVICE;
 	if (secret != NULL)
 		log_add_secret(secret);
 	if (davc_parse_url(dc, acct->url, err) == -1)
@@ -774,6 +784,11 @@ void davc_close(struct davc **dcp)
 const struct davc_stats *davc_stats(const struct davc *dc)
 {
 	return &dc->stats;
+}
+
+enum davc_stage davc_failed_stage(const struct davc *dc)
+{
+	return dc->stage;
 }
 
 long davc_retry_after(const struct davc *dc)

@@ -45,6 +45,18 @@ void davc_global_cleanup(void);
 struct davc *davc_open(const struct cfg_account *acct, const char *secret, struct err *err);
 void davc_close(struct davc **dc);
 const struct davc_stats *davc_stats(const struct davc *dc);
+/* The step a failed request of dc stopped at, so that check-config can
+ * name it. */
+enum davc_stage {
+	DAVC_STAGE_CONNECT, /* name, TCP, or no answer at all yet from the server */
+	DAVC_STAGE_TLS,	    /* handshake, certificate chain and host name */
+	DAVC_STAGE_LOGIN,   /* the server refused the credentials (401, 403) */
+	DAVC_STAGE_SERVICE, /* anything after: an answer that is not what was asked for */
+};
+
+/* Where the last failed request failed (DAVC_STAGE_SERVICE also for a
+ * failure that was no request's, such as discovery finding nothing). */
+enum davc_stage davc_failed_stage(const struct davc *dc);
 /* Seconds the server asked us to wait (Retry-After) with the last
  * ERR_WAIT, or 0. */
 long davc_retry_after(const struct davc *dc);

@@ -102,6 +102,7 @@ struct imapc {
 	uint32_t sel_uidnext;  /* of the examined folder, 0 if unknown */
 	struct timespec start; /* of the current command, to tell time-outs */
 	struct imapc_stats stats;
+	enum imapc_stage stage; /* the step of imapc_open under way */
 };
 
 /* -- small helpers ---------------------------------------------------------- */
@@ -618,6 +619,7 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 		if (imapc_elapsed(ic) + 0.5 >= (double)ic->timeout_s)
 			return err_set(err, ERR_TEMP, "%s: no TLS handshake within %lld s", what,
 				       (long long)ic->timeout_s);
+		ic->stage = IMAPC_STAGE_TLS;
 		return err_set(err, ERR_TEMP, "%s: TLS handshake failed (is this a TLS port?)",
 			       what);
 	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
@@ -644,6 +646,7 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 	if (imapc_connected(ic, r, what, err) == -1)
 		return -1;
 	imapc_guard_eof(ic);
+	ic->stage = IMAPC_STAGE_TLS;
 	if (acct->security == CFG_SEC_STARTTLS && imapc_starttls(ic, what, err) == -1)
 		return -1;
 	if (acct->security != CFG_SEC_NONE) {
@@ -656,6 +659,7 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 				  ic->name, ic->host);
 		}
 	}
+	ic->stage = IMAPC_STAGE_LOGIN;
 	if (!imapc_caps_known(ic) && imapc_caps_read(ic, err) == -1)
 		return -1;
 	return 0;
@@ -849,6 +853,12 @@ static int imapc_enable_qresync(struct imapc *ic, struct err *err)
 
 struct imapc *imapc_open(const struct cfg_account *acct, const char *secret, struct err *err)
 {
+	return imapc_open_stage(acct, secret, NULL, err);
+}
+
+struct imapc *imapc_open_stage(const struct cfg_account *acct, const char *secret,
+			       enum imapc_stage *stage_out, struct err *err)
+{
 	struct imapc *ic;
 
 	ic = xcalloc(1, sizeof *ic);
@@ -877,8 +887,13 @@ struct imapc *imapc_open(const struct cfg_account *acct, const char *secret, str
 		goto fail;
 	log_debug("imap %s: logged in to %s:%d as %s, caps 0x%x", ic->name, ic->host, ic->port,
 		  ic->user, ic->caps);
+	ic->stage = IMAPC_STAGE_READY;
+	if (stage_out != NULL)
+		*stage_out = ic->stage;
 	return ic;
 fail:
+	if (stage_out != NULL)
+		*stage_out = ic->stage;
 	imapc_close(&ic);
 	return NULL;
 }

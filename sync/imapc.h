@@ -53,6 +53,18 @@ struct imapc_stats {
  * (in one round trip with SASL-IR), else LOGIN, and neither under
  * LOGINDISABLED. Returns NULL with err set. */
 struct imapc *imapc_open(const struct cfg_account *acct, const char *secret, struct err *err);
+/* The step of imapc_open that failed, so that check-config can name it. */
+enum imapc_stage {
+	IMAPC_STAGE_CONNECT, /* TCP connect and greeting (a silent server times out here) */
+	IMAPC_STAGE_TLS,     /* handshake, STARTTLS, certificate chain and host name */
+	IMAPC_STAGE_LOGIN,   /* capabilities, authentication, ENABLE */
+	IMAPC_STAGE_READY,   /* nothing failed */
+};
+
+/* imapc_open that also tells, in *stage_out, how far it got: the step that
+ * failed, or IMAPC_STAGE_READY. */
+struct imapc *imapc_open_stage(const struct cfg_account *acct, const char *secret,
+			       enum imapc_stage *stage_out, struct err *err);
 /* Logs out (best effort) and frees; *ic set to NULL; NULL is a no-op. */
 void imapc_close(struct imapc **ic);
 unsigned imapc_caps(const struct imapc *ic);

@@ -579,9 +579,8 @@ static void folder_add(char ***v, size_t *n, const char *name)
 	(*v)[(*n)++] = xstrdup(name);
 }
 
-/* The configured folders, or INBOX plus the \Sent folder (by flag, else
- * by a well-known name); private folders are never opened. */
-static int pick_folders(struct acct_run *r, char ***out, size_t *n_out, struct err *err)
+int sync_imap_folders(const struct cfg_account *a, struct imapc *ic, char ***out, size_t *n_out,
+		      struct err *err)
 {
 	static const char *const sent_names[] = {"Sent", "Sent Items", "Sent Messages",
 						 "[Gmail]/Sent Mail", "INBOX.Sent"};
@@ -591,13 +590,13 @@ static int pick_folders(struct acct_run *r, char ***out, size_t *n_out, struct e
 
 	*out = NULL;
 	*n_out = 0;
-	if (r->acct->folders.n > 0) {
-		for (size_t i = 0; i < r->acct->folders.n; i++)
-			if (!is_private(r->acct, r->acct->folders.items[i]))
-				folder_add(out, n_out, r->acct->folders.items[i]);
+	if (a->folders.n > 0) {
+		for (size_t i = 0; i < a->folders.n; i++)
+			if (!is_private(a, a->folders.items[i]))
+				folder_add(out, n_out, a->folders.items[i]);
 		return 0;
 	}
-	if (imapc_list(r->ic, &f, &nf, err) == -1)
+	if (imapc_list(ic, &f, &nf, err) == -1)
 		return -1;
 	for (size_t i = 0; i < nf && sent == NULL; i++)
 		if (f[i].is_sent && !f[i].noselect)
@@ -606,9 +605,9 @@ static int pick_folders(struct acct_run *r, char ***out, size_t *n_out, struct e
 		for (size_t i = 0; i < nf && sent == NULL; i++)
 			if (strcmp(f[i].name, sent_names[k]) == 0 && !f[i].noselect)
 				sent = f[i].name;
-	if (!is_private(r->acct, "INBOX"))
+	if (!is_private(a, "INBOX"))
 		folder_add(out, n_out, "INBOX");
-	if (sent != NULL && !is_private(r->acct, sent))
+	if (sent != NULL && !is_private(a, sent))
 		folder_add(out, n_out, sent);
 	imapc_folders_free(f, nf);
 	return 0;
@@ -620,7 +619,7 @@ static int sync_folders(struct acct_run *r, struct err *err)
 	size_t n = 0;
 	int rc = 0;
 
-	if (pick_folders(r, &folders, &n, err) == -1)
+	if (sync_imap_folders(r->acct, r->ic, &folders, &n, err) == -1)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = sync_stopping(r->ctx, err) ? -1 : sync_folder(r, folders[i], err);

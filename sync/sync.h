@@ -91,6 +91,24 @@ int sync_imap_account(struct sync_ctx *ctx, const struct cfg_account *acct, stru
 int sync_caldav_account(struct sync_ctx *ctx, const struct cfg_account *acct, struct sync_counts *c,
 			struct err *err);
 
+struct imapc;
+struct davc_calendar;
+
+/* The folders an IMAP account syncs, as the server names them, in a new
+ * array of new strings (*out, *n_out): the configured ones (not checked to
+ * exist), or INBOX plus the \Sent folder (by flag, else by a well-known
+ * name, found with a LIST on ic); never one in private_folders. */
+int sync_imap_folders(const struct cfg_account *a, struct imapc *ic, char ***out, size_t *n_out,
+		      struct err *err);
+
+/* 1 when the calendars setting item ("*", a display name or an href)
+ * names the discovered calendar. */
+int sync_calendar_matches(const struct cfg_account *a, const char *item,
+			  const struct davc_calendar *cal);
+/* 1 when the account syncs the calendar: no calendars setting, or an item
+ * of it matches. */
+int sync_calendar_wanted(const struct cfg_account *a, const struct davc_calendar *cal);
+
 /* Backfills from a Maildir (its cur/ and new/) or an mbox file, as the
  * mailbox of o->owner_id, through the same parser and matcher as IMAP
  * sync. Items are recorded under the account "import" with the path as
