@@ -82,5 +82,6 @@ int cmd_rematch(struct cli *c, int argc, char **argv);
 int cmd_purge(struct cli *c, int argc, char **argv);
 int cmd_why(struct cli *c, int argc, char **argv);
 int cmd_report(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
 
 #endif

@@ -157,6 +157,8 @@ static const char *advice(const struct err *e)
 		return "the server asked us to wait; will retry later";
 	case ERR_FINAL:
 		return "fix the configuration or the account, then run again";
+	case ERR_AUTH:
+		return "fix the password or the user name in the config, then run again";
 	default:
 		return "see 'crmsync status'";
 	}
@@ -173,7 +175,10 @@ int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struc
 	memset(&c, 0, sizeof c);
 	err_init(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!ctx->dry_run && store_run_start(ctx->st, acct->name, ctx->now, &run_id, &err) == -1)
+	/* Runs are kept on the real clock, as their end is (CRMSYNC_NOW only
+	 * pins what is matched and windowed). */
+	if (!ctx->dry_run &&
+	    store_run_start(ctx->st, acct->name, (int64_t)time(NULL), &run_id, &err) == -1)
 		log_warnx("%s: cannot record the run: %s", acct->name, err.msg);
 	err_init(&err);
 	if (acct->kind == CFG_ACCOUNT_IMAP)

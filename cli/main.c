@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	 "load or update users, companies, contacts, stages or deals from CSV"},
 	{"sync", cmd_sync, "fetch new mail from every account and log it as activities"},
 	{"daemon", cmd_daemon, "sync on the [schedule] until SIGTERM, new mail within seconds"},
+	{"status", cmd_status, "per account: the last run, errors, sync state and health"},
 	{"activities", cmd_activities, "print the activity timeline (text, JSON Lines or CSV)"},
 	{"review", cmd_review, "list activities whose deal is ambiguous"},
 	{"link", cmd_link, "link an activity to a deal by hand"},

@@ -147,6 +147,7 @@ static const struct cfg_key schedule_keys[] = {
 	 .min = 1,
 	 .max = 16,
 	 .what = "a number from 1 to 16"},
+	DUR("quiet_after", CFG(quiet_after_s), 0),
 	{.name = NULL},
 };
 
@@ -1000,6 +1001,7 @@ struct config *cfg_default(void)
 	cfg->jitter_s = 30;
 	cfg->workers = 4;
 	cfg->per_server = 2;
+	cfg->quiet_after_s = 24 * 3600;
 	return cfg;
 }
 
@@ -1233,6 +1235,7 @@ void cfg_print(const struct config *cfg, FILE *fp)
 	cfg_print_dur(fp, "interval", cfg->interval_s);
 	cfg_print_dur(fp, "jitter", cfg->jitter_s);
 	fprintf(fp, "  workers: %d\n  per_server: %d\n", cfg->workers, cfg->per_server);
+	cfg_print_dur(fp, "quiet_after", cfg->quiet_after_s);
 }
 
 /* ---- secrets ---- */

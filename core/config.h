@@ -117,6 +117,9 @@ struct config {
 	int64_t jitter_s;   /* default 30s */
 	int workers;	    /* accounts synced at once, default 4 */
 	int per_server;	    /* of those, at most this many on one server, default 2 */
+	/* `crmsync status` alerts when an account logged no new item for this
+	 * long; default 24h, 0: never. */
+	int64_t quiet_after_s;
 };
 
 /* Loads and validates `path`. Returns NULL and sets err (kind ERR_USAGE,

@@ -57,6 +57,8 @@ const char *err_kind_name(enum err_kind kind)
 		return "usage";
 	case ERR_DB:
 		return "database";
+	case ERR_AUTH:
+		return "auth";
 	}
 	return "unknown";
 }

@@ -17,6 +17,8 @@ enum err_kind {
 	ERR_DATA,  /* this one item is malformed: record it, skip it, continue */
 	ERR_USAGE, /* the user's input (command line, config, CSV) is wrong: exit 2 */
 	ERR_DB,	   /* the database failed in a way retrying will not fix: exit 4 */
+	ERR_AUTH,  /* the server refused the credentials (IMAP LOGIN/AUTHENTICATE, HTTP
+		    * 401/403): final like ERR_FINAL, told apart for `crmsync status` */
 };
 
 struct err {
@@ -32,7 +34,8 @@ int err_set(struct err *err, enum err_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Prepends "context: " to the recorded message. */
 void err_prefix(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* A short lower-case name for the kind ("temp", "auth" ...), for status output. */
+/* A short lower-case name for the kind ("temporary", "auth" ...): what sync_runs
+ * records as a failed run's error_class, and what status output maps. */
 const char *err_kind_name(enum err_kind kind);
 /* The process exit code that an error of this kind maps to (SPEC §2). */
 int err_exit_code(const struct err *err);

@@ -788,4 +788,59 @@ int store_forecast_closed(struct store *st, int64_t from, int64_t to, int64_t *w
 			  int64_t *lost_out, struct err *err);
 /* ---- end reports: funnel and forecast ---- */
 
+/* ---- status (store/status.c) ---- */
+/* What `crmsync status` reads about an account's runs, items and sync
+ * state. They read only. A run is a row of sync_runs: started_at is the
+ * clock of the sync that ran it, finished_at is NULL until it ends. */
+
+/* The facts of one account. Times are STORE_NO_TIME when there is none. */
+struct store_status {
+	/* The newest run (by start, then id); run_id is -1 when there is none. */
+	int64_t run_id, started_at, finished_at;  /* finished_at: none while unfinished */
+	char *outcome;				  /* owned: ok, failed, interrupted, running */
+	char *error_class;			  /* owned: err_kind_name() of a failure, or NULL */
+	char *error_text;			  /* owned, or NULL */
+	int64_t fetched, logged, skipped, errors; /* errors: malformed items */
+	int64_t first_success_at, last_success_at; /* finished_at of the oldest and
+						    * the newest run with outcome ok */
+	int64_t last_item_at; /* when the newest item logged was: the start of the
+			       * newest run that logged one (its items' decided_at) */
+	int64_t parse_errors; /* unresolved parse_errors rows */
+	int64_t errors_since; /* malformed items of the runs started at or after `since` */
+};
+
+/* Fills *out for `account`; release it with store_status_release. */
+int store_status_get(struct store *st, const char *account, int64_t since, struct store_status *out,
+		     struct err *err);
+void store_status_release(struct store_status *s);
+/* Calls fn with every account that has a run, by name; fn returns -1 to
+ * stop. */
+int store_status_accounts(struct store *st, int (*fn)(const char *account, void *arg), void *arg,
+			  struct err *err);
+/* Calls fn for each reason the run skipped items for, with a count above
+ * zero, by reason. */
+int store_status_run_skips(struct store *st, int64_t run_id,
+			   int (*fn)(const char *reason, int64_t n, void *arg), void *arg,
+			   struct err *err);
+/* Calls fn for every failed run of the account started at or after
+ * `since`, with its recorded error class and text (either may be NULL). */
+int store_status_failures(struct store *st, const char *account, int64_t since,
+			  int (*fn)(const char *error_class, const char *error_text, void *arg),
+			  void *arg, struct err *err);
+
+/* The sync state of one folder or calendar. Numbers are -1 where the
+ * column is NULL; strings are borrowed for the call. */
+struct store_status_state {
+	const char *container;
+	int64_t uidvalidity, uidnext, last_uid, messages, highestmodseq, resets;
+	const char *sync_token, *ctag;	    /* may be NULL */
+	int64_t last_full_scan, updated_at; /* last_full_scan STORE_NO_TIME when never */
+};
+/* Calls fn with the sync state of each folder or calendar of the account,
+ * by container, leaving out the account-wide row (container ""). */
+int store_status_each_state(struct store *st, const char *account,
+			    int (*fn)(const struct store_status_state *s, void *arg), void *arg,
+			    struct err *err);
+/* ---- end status ---- */
+
 #endif

@@ -480,12 +480,12 @@ static int davc_http_fail(struct davc *dc, long status, const char *what, const 
 
 	dc->stage = status == 401 || status == 403 ? DAVC_STAGE_LOGIN : DAVC_STAGE_SERVICE;
 	if (status == 401)
-		return err_set(err, ERR_FINAL,
+		return err_set(err, ERR_AUTH,
 			       "authentication failed for %s at %s (check the password)", dc->user,
 			       url);
 	if (status == 403)
 		return err_set(
-			err, ERR_FINAL,
+			err, ERR_AUTH,
 			"%s: access denied for %s (HTTP 403; check the user name and the URL)",
 			what, dc->user);
 	if (status == 404 || status == 410)

@@ -15,7 +15,7 @@
  * Errors: ERR_TEMP for connection trouble and time-outs (connect time-out,
  * and a transfer that stays below 1 byte/s for the account's timeout),
  * ERR_WAIT for 429 and 5xx (Retry-After honoured by the caller: see
- * davc_retry_after), ERR_FINAL for 401/403 on discovery, 404 of a calendar,
+ * davc_retry_after), ERR_AUTH for 401/403, ERR_FINAL for 404 of a calendar
  * and TLS failures, ERR_DATA for a reply that cannot be parsed.
  */
 #ifndef SYNC_DAVC_H

@@ -789,7 +789,7 @@ static int imapc_login(struct imapc *ic, const struct cfg_account *acct, const c
 				       "login failed for %s: SASL PLAIN is not available "
 				       "(install libsasl2-modules, or use auth = login)",
 				       ic->user);
-		return err_set(err, ERR_FINAL,
+		return err_set(err, ERR_AUTH,
 			       "login failed for %s (check the password): %s said: %s", ic->user,
 			       ic->host, said);
 	}

@@ -14,9 +14,10 @@
  *
  * Errors: ERR_TEMP for connection trouble and time-outs (the connection is
  * then dead: close it and open a new one), ERR_WAIT for [UNAVAILABLE] and
- * similar server back-off hints, ERR_FINAL for authentication failures,
- * certificate failures and missing folders, ERR_DATA for a response that
- * could not be parsed (the connection is dead too).
+ * similar server back-off hints, ERR_AUTH for a rejected login (a wrong
+ * password), ERR_FINAL for other login failures, certificate failures and
+ * missing folders, ERR_DATA for a response that could not be parsed (the
+ * connection is dead too).
  */
 #ifndef SYNC_IMAPC_H
 #define SYNC_IMAPC_H

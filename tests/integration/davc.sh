@@ -320,7 +320,7 @@ expect_rc 1 "state of a missing calendar"
 expect_err "final: PROPFIND ${RADICALE_URL}alice/nothere/: not found" "a missing calendar is final"
 dav state /bob/private/
 expect_rc 1 "state of another user's calendar"
-expect_err "final: " "another user's calendar is final"
+expect_err "auth: " "another user's calendar is an auth failure (403)"
 expect_err "access denied for alice" "403 says access denied"
 
 # -- sync-collection ---------------------------------------------------------
@@ -393,12 +393,12 @@ check "trace lacks the base64 credentials" sh -c "! grep -qF '$b64' '$T/err'"
 
 DAVC_PW='wrong-Pa55word' dav state /alice/work/
 expect_rc 1 "wrong password"
-expect_err "final: authentication failed for alice at ${RADICALE_URL}alice/work/ (check the password)" \
+expect_err "auth: authentication failed for alice at ${RADICALE_URL}alice/work/ (check the password)" \
 	"wrong password message"
 no_secret "wrong password"
 DAVC_PW='wrong-Pa55word' dav discover
 expect_rc 1 "wrong password, discovery"
-expect_err "final: authentication failed for alice at $RADICALE_URL (check the password)" \
+expect_err "auth: authentication failed for alice at $RADICALE_URL (check the password)" \
 	"wrong password stops discovery"
 requests 1 "a wrong password costs one request"
 
@@ -436,7 +436,7 @@ check "bodies always go with a Content-Length" sh -c "! grep -q chunked '$T/dige
 no_secret "Digest"
 DAVC_PW='wrong-Pa55word' probe --url "http://127.0.0.1:$FAKE_PORT/" --timeout 5 state /cal/
 expect_rc 1 "Digest with a wrong password"
-expect_err "final: authentication failed for alice" "Digest: wrong password is final"
+expect_err "auth: authentication failed for alice" "Digest: wrong password is ERR_AUTH"
 
 fake truncate
 probe --url "http://127.0.0.1:$FAKE_PORT/" --timeout 5 sync /cal/

@@ -3,7 +3,7 @@
 # by tests/tools/imapc_probe: LIST with special-use flags and modified UTF-7
 # names, STATUS, streamed FETCH (UIDs, header bytes, snippet, chunks, a
 # callback that stops), SEARCH, QRESYNC VANISHED; TLS verification before
-# any credential; error classes (final, temporary, throttled, data) from
+# any credential; error classes (auth, final, temporary, throttled, data) from
 # Dovecot and from a small fake server; time-outs; no secret in any output.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
@@ -445,7 +445,7 @@ dovecot_start || fail "dovecot restart"
 IMAPC_PW='wrong-Pa55word'
 plain status INBOX
 expect_rc 1 "wrong password"
-expect_err "final: login failed for $U (check the password)" "wrong password message"
+expect_err "auth: login failed for $U (check the password)" "wrong password message"
 no_secret "wrong password"
 
 t_done imapc

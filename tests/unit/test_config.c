@@ -114,6 +114,8 @@ static const struct {
 	 "t.conf:5: [imap \"a\"]: since: '-1d' is not a duration (such as 30s, 5m, 2h, 365d)"},
 	{"[schedule]\ninterval = 0s\n",
 	 "t.conf:2: [schedule]: interval: '0s' is too short (at least 1s)"},
+	{"[schedule]\nquiet_after = -1h\n",
+	 "t.conf:2: [schedule]: quiet_after: '-1h' is not a duration (such as 30s, 5m, 2h, 365d)"},
 	{IMAP_A "tls_verify = maybe\n",
 	 "t.conf:5: [imap \"a\"]: tls_verify: 'maybe' is not a boolean (yes or no)"},
 	{"[team]\nlog_internal = 2\n",
@@ -386,6 +388,7 @@ static void test_defaults(void)
 	T_INTEQ(cfg->snippet_chars, 200);
 	T_INTEQ(cfg->interval_s, 300);
 	T_INTEQ(cfg->jitter_s, 30);
+	T_INTEQ(cfg->quiet_after_s, 24 * 3600);
 	T_INTEQ(cfg->log_internal, 0);
 	T_OK(cfg->bcc_address == NULL);
 	cfg_free(cfg);
@@ -446,6 +449,8 @@ static void test_values(void)
 		"folders = \"INBOX, #work\"\r\n"
 		"private_folders = a#b , c;d\r\n"
 		"since = 2w\r\n"
+		"[schedule]\r\n"
+		"quiet_after = 0\r\n"
 		"[match]\r\n"
 		"freemail = default, Mail.Example\r\n"
 		"ignore = \t *@x \t";
@@ -473,6 +478,7 @@ static void test_values(void)
 		T_STREQ(a->private_folders.items[1], "c;d");
 	}
 	T_INTEQ(a->since_s, 14 * 86400);
+	T_INTEQ(cfg->quiet_after_s, 0);
 	T_INTEQ(cfg->freemail_default, 1);
 	T_INTEQ(cfg->freemail.n, 1);
 	if (cfg->freemail.n == 1)
@@ -626,6 +632,7 @@ static const char *const all_keys[] = {
 	"snippet_chars",
 	"interval",
 	"jitter",
+	"quiet_after",
 };
 
 static void test_example(void)
@@ -812,6 +819,7 @@ static void test_print(void)
 	T_OK(strstr(out, "  future: 90d\n") != NULL);
 	T_OK(strstr(out, "  freemail: none\n") != NULL);
 	T_OK(strstr(out, "  interval: 5m\n") != NULL);
+	T_OK(strstr(out, "  quiet_after: 1d\n") != NULL);
 	free(out);
 	free(s);
 	cfg_free(cfg);
