@@ -1,13 +1,15 @@
 #!/bin/sh
 # scripts/deps.sh - installs the Debian packages crmsync needs to build, test
 # and run its demo, when any is missing. Silent and fast when all are there:
-# one dpkg-query call. Uses sudo when not root. chromium is for the tests
-# only: tests/integration/report_html.sh loads the HTML reports headless.
+# one dpkg-query call. Uses sudo when not root. chromium and systemd are for
+# the tests only: tests/integration/report_html.sh loads the HTML reports
+# headless, tests/integration/ops_sync.sh checks contrib/systemd with
+# systemd-analyze (nothing here needs systemd running).
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format valgrind
 libetpan-dev libcurl4-gnutls-dev libical-dev libsqlite3-dev sqlite3 libxml2-dev
 libgnutls28-dev libidn2-dev tzdata ca-certificates dovecot-imapd radicale openssl curl
-python3 time chromium"
+python3 time chromium systemd"
 
 missing=""
 for p in $PKGS; do
