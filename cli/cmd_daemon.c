@@ -249,7 +249,8 @@ static int account_loop(struct daemon *d, size_t idx)
 		if (got_stop)
 			break;
 		ok = rc == 0;
-		if (!ok && (err.kind == ERR_FINAL || err.kind == ERR_AUTH || err.kind == ERR_USAGE)) {
+		if (!ok &&
+		    (err.kind == ERR_FINAL || err.kind == ERR_AUTH || err.kind == ERR_USAGE)) {
 			log_errorx("%s: stopped until the config changes (then: kill -HUP the "
 				   "daemon)",
 				   a->name);

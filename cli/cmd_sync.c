@@ -62,9 +62,16 @@ int cli_sync_lock(const char *db_path)
 		return -2;
 	}
 	if (fcntl(fd, F_SETLK, &fl) == -1) {
-		n = pread(fd, buf, sizeof buf - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
+		struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		/* The kernel knows the holder; the pid in the file may not be
+		 * written yet (or be a killed holder's). */
+		if (fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK && who.l_pid > 0) {
+			snprintf(buf, sizeof buf, "%ld", (long)who.l_pid);
+		} else {
+			n = pread(fd, buf, sizeof buf - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+		}
 		log_errorx("another sync (pid %s) holds the lock on '%s'; try again later",
 			   *buf ? buf : "unknown", db_path);
 		close(fd);
