@@ -211,13 +211,11 @@ static int account_loop(struct daemon *d, size_t idx)
 	handle(SIGINT, on_signal);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGALRM, SIG_IGN);
-#ifdef __linux__
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	memset(&ctx, 0, sizeof ctx);
 	ctx.cfg = d->cfg;
 	ctx.stop = &got_stop;
+	ctx.short_tx = 1; /* the other accounts' processes write too */
 	/* Test hook, as for `crmsync sync`: the UID range per FETCH. */
 	if (getenv("CRMSYNC_TEST_CHUNK") != NULL)
 		ctx.chunk = (uint32_t)strtoul(getenv("CRMSYNC_TEST_CHUNK"), NULL, 10);
@@ -323,7 +321,7 @@ static void daemon_teardown(struct daemon *d)
 
 static void spawn(struct daemon *d, size_t i)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	fflush(stdout);
 	fflush(stderr);
@@ -334,7 +332,13 @@ static void spawn(struct daemon *d, size_t i)
 		return;
 	}
 	if (pid == 0) {
-		int code = account_loop(d, i);
+		int code;
+#ifdef __linux__
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the lock holder */
+#endif
+		if (getppid() != parent) /* it died before the line above */
+			_exit(EXIT_OK);
+		code = account_loop(d, i);
 		fflush(stdout);
 		fflush(stderr);
 		_exit(code);

@@ -224,6 +224,7 @@ static int pool_child(size_t idx, void *arg)
 	err_init(&err);
 	ctx.progress_records = ctx.progress;
 	ctx.account_index = idx;
+	ctx.short_tx = 1; /* the other accounts' processes write too */
 	if ((ctx.st = store_open(pa->db_path, STORE_NOCREATE, &err)) == NULL ||
 	    (ctx.dir = match_dir_load(ctx.st, ctx.cfg, &err)) == NULL) {
 		log_errorx("%s: %s", pa->accts[idx]->name, err.msg);

@@ -122,7 +122,13 @@ struct fetched {
 struct fetched_set {
 	struct fetched *v;
 	size_t n, cap;
+	/* Streaming instead (one writer: nobody waits for our lock): each
+	 * message is logged as it arrives, into the open transaction. */
+	struct acct_run *stream;
+	struct err stream_err; /* why logging stopped the fetch */
 };
+
+static int log_fetched(struct acct_run *r, const struct fetched *f, struct err *err);
 
 static void fetched_release(struct fetched_set *fs)
 {
@@ -131,7 +137,8 @@ static void fetched_release(struct fetched_set *fs)
 		free(fs->v[i].body);
 	}
 	free(fs->v);
-	memset(fs, 0, sizeof *fs);
+	fs->v = NULL;
+	fs->n = fs->cap = 0;
 }
 
 /* A copy of n bytes (NULs included), NUL-terminated. */
@@ -150,6 +157,15 @@ static int on_message(const struct imapc_msg *m, void *arg)
 	struct fetched_set *fs = arg;
 	struct fetched *f;
 
+	if (fs->stream != NULL) {
+		struct fetched one = {m->uid,
+				      m->internaldate,
+				      (char *)(uintptr_t)m->header,
+				      (char *)(uintptr_t)m->body,
+				      m->header != NULL ? m->header_len : 0,
+				      m->body != NULL ? m->body_len : 0};
+		return log_fetched(fs->stream, &one, &fs->stream_err);
+	}
 	if (fs->n == fs->cap) {
 		fs->cap = fs->cap == 0 ? 64 : fs->cap * 2;
 		fs->v = xreallocarray(fs->v, fs->cap, sizeof *fs->v);
@@ -230,14 +246,22 @@ static int reopen_folder(struct acct_run *r, struct err *err)
 static int fetch_range(struct acct_run *r, uint32_t from, uint32_t to,
 		       struct store_sync_state *state, struct err *err)
 {
-	struct fetched_set fs = {NULL, 0, 0};
+	struct fetched_set fs;
 	struct err ferr;
 	uint32_t mid;
-	int rc;
+	int rc = 0;
 
+	memset(&fs, 0, sizeof fs);
 	err_init(&ferr);
+	err_init(&fs.stream_err);
+	if (!r->ctx->short_tx) {
+		fs.stream = r;
+		if (tx_begin(r, err) == -1)
+			return -1;
+	}
 	if (imapc_fetch(r->ic, from, to, r->body_bytes, on_message, &fs, &ferr) == 0) {
-		rc = tx_begin(r, err);
+		if (r->ctx->short_tx)
+			rc = tx_begin(r, err);
 		for (size_t i = 0; i < fs.n && rc == 0; i++)
 			rc = log_fetched(r, &fs.v[i], err);
 		fetched_release(&fs);
@@ -249,6 +273,13 @@ static int fetch_range(struct acct_run *r, uint32_t from, uint32_t to,
 		return -1;
 	}
 	fetched_release(&fs);
+	if (fs.stream != NULL) {
+		tx_rollback(r);
+		if (fs.stream_err.kind != ERR_NONE) {
+			*err = fs.stream_err;
+			return -1;
+		}
+	}
 	if (ferr.kind != ERR_DATA)
 		return err_set(err, ferr.kind, "%s", ferr.msg);
 	if (reopen_folder(r, err) == -1)

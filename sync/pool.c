@@ -186,6 +186,8 @@ static pid_t spawn(struct pool *p, size_t idx, int (*fn)(size_t, void *), void *
 {
 	pid_t pid;
 
+	pid_t parent = getpid();
+
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) != 0)
@@ -193,6 +195,8 @@ static pid_t spawn(struct pool *p, size_t idx, int (*fn)(size_t, void *), void *
 #ifdef __linux__
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the lock holder */
 #endif
+	if (getppid() != parent) /* it died before the line above */
+		_exit(1);
 	if (p->tty) {
 		close(p->out[0]);
 		close(p->errp[0]);

@@ -55,6 +55,11 @@ struct sync_ctx {
 	int progress_records;
 	size_t account_index;
 	int64_t now;
+	/* Other processes write to the database at the same time (parallel
+	 * accounts, the daemon): every transaction opens only after the
+	 * network is done with its batch. Alone, mail is logged as it
+	 * streams in, inside the batch's transaction (faster). */
+	int short_tx;
 	/* Set (by a signal handler) to stop after the batch in progress is
 	 * committed: the account then fails with "interrupted" (ERR_TEMP).
 	 * NULL: never. */

@@ -136,14 +136,16 @@ check "dry run stored no activity" [ "$(q "$T/dry.db" "SELECT count(*) FROM acti
 check "dry run stored no state" [ "$(q "$T/dry.db" "SELECT count(*) FROM sync_state")" = 0 ]
 
 # -- the sync lock ---------------------------------------------------------------------------------
-"$PY" -c 'import fcntl, sys, time
-f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); f.write("4242\n"); f.flush(); time.sleep(5)' "$DB.lock" &
+rm -f "$DB.lock"
+"$PY" -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "w"); fcntl.lockf(f, fcntl.LOCK_EX); f.write("%d\n" % os.getpid()); f.flush(); time.sleep(5)' "$DB.lock" &
 lockpid=$!
 i=0
-while ! grep -q 4242 "$DB.lock" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+while ! grep -q '[0-9]' "$DB.lock" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+holder=$(head -n 1 "$DB.lock")
 crm -c "$T/c.conf" sync
 expect_rc 3 "second sync exits 3"
-expect_err "pid 4242" "lock message names the holder"
+expect_err "pid $holder" "lock message names the holder"
 kill $lockpid 2>/dev/null; wait $lockpid 2>/dev/null
 
 # -- private folders are never opened ---------------------------------------------------------
