@@ -60,6 +60,17 @@ expect_out() { # pattern description
 # q DB SQL: one value from the database.
 q() { sqlite3 -batch -noheader -cmd '.timeout 10000' "$1" "$2"; }
 
+# canon DB: the rows of a mail sync that matter, in a canonical order, for
+# comparing two databases (a clean run's and one after faults).
+canon() {
+	sqlite3 "$1" "SELECT source_key, kind, direction, occurred_at, thread_key, removed FROM activities ORDER BY source_key;
+		SELECT a.source_key, u.email FROM activity_owners o JOIN activities a ON a.id = o.activity_id JOIN users u ON u.id = o.user_id ORDER BY 1, 2;
+		SELECT a.source_key, p.addr_key, p.role FROM participants p JOIN activities a ON a.id = p.activity_id ORDER BY 1, 2, 3;
+		SELECT a.source_key, l.type, l.target_id, l.rule FROM activity_links l JOIN activities a ON a.id = l.activity_id ORDER BY 1, 2, 3;
+		SELECT account, container, item_ref, identity, outcome, reason FROM item_outcomes ORDER BY 1, 2, 3;
+		SELECT account, container, uidvalidity, last_uid FROM sync_state ORDER BY 1, 2;"
+}
+
 # rep_facts_agree DB WHAT: the activity report's facts, kept by triggers,
 # equal a recomputation from the stored activities (tests/tools/rep_verify).
 rep_facts_agree() {
