@@ -400,16 +400,8 @@ int store_rep_touch(struct store *st, int64_t activity, struct err *err)
 	return rep_run(st, sql_refresh + 5, 1, activity, err);
 }
 
-static const char sql_rebuild[] =
-	"DELETE FROM rep_touch;"
-	"DELETE FROM rep_facts;"
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS(
-		"1") ";"
-		     "INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS(
-			     "1") ";"
-				  "UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE what = 1;"
-				  "INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS REP_TOUCHES(
-					  "1") ";";
+static const char sql_rebuild[] = "DELETE FROM rep_touch;"
+				  "DELETE FROM rep_facts;" REP_DERIVE_ALL("rep_facts", "rep_touch");
 
 int store_rep_rebuild(struct store *st, struct err *err)
 {
@@ -424,15 +416,8 @@ static const char sql_verify[] =
 	"CREATE TEMP TABLE rv_facts (occurred_at, activity_id, user_id, what, secs, "
 	"  from_contact, reply_at, PRIMARY KEY (occurred_at, activity_id, user_id, what));"
 	"CREATE INDEX temp.rv_facts_activity ON rv_facts(activity_id);"
-	"CREATE TEMP TABLE rv_touch (occurred_at, activity_id, user_id, is_deal, target_id);"
-	"INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_MAIL_FACTS(
-		"1") ";"
-		     "INSERT OR IGNORE INTO temp.rv_facts " REP_FACT_COLS REP_OWNER_FACTS(
-			     "1") ";"
-				  "UPDATE temp.rv_facts SET reply_at = " REP_REPLY_IN(
-					  "rv_facts") " WHERE what = 1;"
-						      "INSERT INTO temp.rv_touch " REP_TOUCHES_OF(
-							      "temp.rv_facts", "1") ";";
+	"CREATE TEMP TABLE rv_touch (occurred_at, activity_id, user_id, is_deal, target_id);" REP_DERIVE_ALL(
+		"rv_facts", "rv_touch");
 
 static const char sql_verify_count[] =
 	"SELECT (SELECT count(*) FROM (SELECT * FROM rep_facts EXCEPT SELECT * FROM "

@@ -85,6 +85,19 @@
 	"f.activity_id WHERE l.type IN ('contact', 'deal') AND " cond
 #define REP_TOUCHES(cond) REP_TOUCHES_OF("rep_facts", cond)
 
+/* Every activity's facts into the empty tables `facts` and `touch` (the
+ * backfill of schema v4, store_rep_rebuild, and store_rep_verify's
+ * recomputation into temporary tables). */
+#define REP_DERIVE_ALL(facts, touch)                                                               \
+	"INSERT OR IGNORE INTO " facts " " REP_FACT_COLS REP_MAIL_FACTS(                           \
+		"1") ";"                                                                           \
+		     "INSERT OR IGNORE INTO " facts " " REP_FACT_COLS REP_OWNER_FACTS(             \
+			     "1") ";"                                                              \
+				  "UPDATE " facts " SET reply_at = " REP_REPLY_IN(                 \
+					  facts) " WHERE what = 1;"                                \
+						 "INSERT OR IGNORE INTO " touch " " REP_TOUCH_COLS \
+						 REP_TOUCHES_OF(facts, "1") ";"
+
 /* The refresh of the activities whose ids `ids` (a SELECT) gives: six
  * statements, each ending in ";". */
 #define REP_REFRESH(ids)                                                               \

@@ -290,10 +290,7 @@ static const char *const schema_v4[] = {
 	"  target_id INTEGER NOT NULL,"
 	"  PRIMARY KEY (occurred_at, activity_id, user_id, is_deal, target_id)) WITHOUT ROWID;",
 	"CREATE INDEX rep_touch_activity ON rep_touch(activity_id);",
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS("1") ";",
-	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS("1") ";",
-	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE what = 1;",
-	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS REP_TOUCHES("1") ";",
+	REP_DERIVE_ALL("rep_facts", "rep_touch"),
 
 	/* Participants: the mail facts (a From or an addressee that left, a
 	 * From that became or stopped being a contact). */
