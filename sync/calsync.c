@@ -13,6 +13,7 @@
  */
 #include "sync/sync.h"
 #include "sync/davc.h"
+#include "sync/progress.h"
 #include "core/config.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -41,7 +42,8 @@ struct cal_run {
 	struct match_opts mopts;
 	struct sync_counts *total;
 	struct sync_counts batch;
-	const char *cal;  /* the calendar in progress (its href) */
+	const char *cal; /* the calendar in progress (its href) */
+	struct sync_progress progress;
 	int64_t from, to; /* the window */
 };
 
@@ -347,18 +349,21 @@ static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *
 		 const char *token, const char *ctag, int full, struct err *err)
 {
 	size_t i = 0;
+	int rc = 0;
 
+	sync_progress_start(&r->progress, r->ctx, r->acct->name, r->cal, c->nchanged, "events");
 	do {
 		size_t n = c->nchanged - i < CAL_BATCH ? c->nchanged - i : CAL_BATCH;
-		int last = i + n == c->nchanged, rc;
+		int last = i + n == c->nchanged;
 		struct davxml_multistatus ms = {NULL, 0, NULL, 0};
-		if (sync_stopping(r->ctx, err))
-			return -1;
 		/* The objects are fetched before the transaction opens, so a
 		 * slow server never holds the database's write lock. */
-		if (n > 0 && davc_multiget(r->dc, r->cal, (const char *const *)(c->changed + i), n,
-					   &ms, err) == -1)
-			return -1;
+		if (sync_stopping(r->ctx, err) ||
+		    (n > 0 && davc_multiget(r->dc, r->cal, (const char *const *)(c->changed + i), n,
+					    &ms, err) == -1)) {
+			rc = -1;
+			break;
+		}
 		rc = cal_begin(r, err);
 		if (rc == 0 && ((n > 0 && process_batch(r, &ms, err) == -1) ||
 				(last && process_deletions(r, c, err) == -1) ||
@@ -367,11 +372,13 @@ static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *
 			rc = -1;
 		}
 		davxml_multistatus_release(&ms);
-		if (rc == -1 || cal_commit(r, err) == -1)
-			return -1;
+		if (rc == -1 || (rc = cal_commit(r, err)) == -1)
+			break;
 		i += n;
+		sync_progress_step(&r->progress, i);
 	} while (i < c->nchanged);
-	return 0;
+	sync_progress_end(&r->progress);
+	return rc;
 }
 
 static int same(const char *a, const char *b)

@@ -14,6 +14,7 @@
  */
 #include "sync/sync.h"
 #include "sync/imapc.h"
+#include "sync/progress.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -50,8 +51,7 @@ struct acct_run {
 	int64_t since;		  /* first-sync window start, or 0 */
 	struct sync_counts batch; /* counts of the open transaction */
 	size_t body_bytes;
-	time_t progress_at;
-	uint32_t progress_done, progress_total;
+	struct sync_progress progress;
 };
 
 /* Transactions per batch; a dry run keeps one for the whole account. */
@@ -82,24 +82,6 @@ static int run_connect(struct acct_run *r, struct err *err)
 	imapc_close(&r->ic);
 	r->ic = imapc_open(r->acct, r->secret, err);
 	return r->ic == NULL ? -1 : 0;
-}
-
-static void progress(struct acct_run *r, uint32_t done)
-{
-	time_t now;
-
-	r->progress_done = done;
-	if (!r->ctx->progress || (now = time(NULL)) == r->progress_at)
-		return;
-	r->progress_at = now;
-	if (r->ctx->progress_records) {
-		printf("\001%zu\t%s\t%" PRIu32 "\t%" PRIu32 "\n", r->ctx->account_index, r->folder,
-		       done, r->progress_total);
-		fflush(stdout);
-		return;
-	}
-	fprintf(stderr, "\r\033[K%s %s: %" PRIu32 "/%" PRIu32 " messages", r->acct->name, r->folder,
-		done, r->progress_total);
 }
 
 /* ---- one message ------------------------------------------------------- */
@@ -186,7 +168,7 @@ static int log_fetched(struct acct_run *r, const struct fetched *f, struct err *
 	struct store_item item;
 	char ref[32];
 
-	progress(r, r->progress_done + 1);
+	sync_progress_step(&r->progress, r->progress.done + 1);
 	if (r->since != 0 && f->internaldate != 0 && f->internaldate < r->since)
 		return 0; /* before the first-sync window */
 	item_ref(ref, sizeof ref, r->mb.uidvalidity, f->uid);
@@ -523,8 +505,11 @@ static int fetch_new(struct acct_run *r, struct store_sync_state *state, struct 
 	} else {
 		from = (uint32_t)state->last_uid + 1;
 	}
-	r->progress_total = r->mb.messages;
-	r->progress_done = 0;
+	/* At most the folder's messages, at most the UIDs left. */
+	uint32_t todo = from != 0 && from <= last && last - from < r->mb.messages ?
+				last - from + 1 :
+				r->mb.messages;
+	sync_progress_start(&r->progress, r->ctx, r->acct->name, r->folder, todo, "messages");
 	while (from <= last && from != 0) {
 		uint32_t to = last - from < chunk - 1 ? last : from + chunk - 1;
 		if (sync_stopping(r->ctx, err))
@@ -583,8 +568,7 @@ static int sync_folder(struct acct_run *r, const char *folder, struct err *err)
 		    r->acct->name, folder, r->mb.uidvalidity, r->mb.uidnext, r->mb.messages,
 		    (long long)state.last_uid);
 out:
-	if (r->ctx->progress && !r->ctx->progress_records && r->progress_at != 0)
-		fputs("\r\033[K", stderr);
+	sync_progress_end(&r->progress);
 	store_sync_state_release(&state);
 	if (rc == -1)
 		err_prefix(err, "folder '%s'", folder);

@@ -14,6 +14,7 @@
  * Off a terminal the children write to stdout and stderr directly.
  */
 #include "sync/sync.h"
+#include "sync/progress.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -60,7 +61,7 @@ struct pool_child {
 	size_t idx;
 	char server[256];
 	/* its progress, as last reported */
-	char folder[128];
+	char folder[128], unit[16];
 	unsigned long done, total, done0;
 	struct timespec t0;
 	int shown;
@@ -80,14 +81,6 @@ struct pool {
 	int drawn; /* progress lines on the screen */
 };
 
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static void erase_progress(struct pool *p)
 {
 	if (p->drawn > 0)
@@ -97,36 +90,31 @@ static void erase_progress(struct pool *p)
 
 static void draw_progress(struct pool *p)
 {
+	char line[512];
+
 	erase_progress(p);
 	for (size_t i = 0; i < p->nrun; i++) {
 		struct pool_child *c = &p->run[i];
-		double secs = since(&c->t0),
-		       rate = secs > 0 ? (double)(c->done - c->done0) / secs : 0;
 		if (!c->shown)
 			continue;
-		fprintf(stderr, "\r\033[K%s %s: %lu/%lu", p->accts[c->idx]->name, c->folder,
-			c->done, c->total);
-		if (rate >= 1) {
-			fprintf(stderr, ", %.0f/s", rate);
-			if (c->total > c->done)
-				fprintf(stderr, ", ETA %.0fs", (double)(c->total - c->done) / rate);
-		}
-		fputc('\n', stderr);
+		sync_progress_format(line, sizeof line, p->accts[c->idx]->name, c->folder, c->done,
+				     c->total, c->unit, sync_progress_since(&c->t0), c->done0);
+		fprintf(stderr, "\r\033[K%s\n", line);
 		p->drawn++;
 	}
 	fflush(stderr);
 }
 
-/* A progress record: "\001ACCOUNT-INDEX\tFOLDER\tDONE\tTOTAL". */
+/* A progress record: "\001ACCOUNT-INDEX\tFOLDER\tDONE\tTOTAL\tUNIT". */
 static void progress_record(struct pool *p, char *line)
 {
-	char *f[4], *save = NULL;
+	char *f[5] = {NULL}, *save = NULL;
 	size_t k = 0, idx;
 
-	for (char *t = strtok_r(line + 1, "\t", &save); t != NULL && k < 4;
+	for (char *t = strtok_r(line + 1, "\t", &save); t != NULL && k < 5;
 	     t = strtok_r(NULL, "\t", &save))
 		f[k++] = t;
-	if (k != 4)
+	if (k < 4)
 		return;
 	idx = strtoul(f[0], NULL, 10);
 	for (size_t i = 0; i < p->nrun; i++) {
@@ -140,6 +128,7 @@ static void progress_record(struct pool *p, char *line)
 		}
 		c->done = strtoul(f[2], NULL, 10);
 		c->total = strtoul(f[3], NULL, 10);
+		snprintf(c->unit, sizeof c->unit, "%s", f[4] != NULL ? f[4] : "");
 		c->shown = 1;
 	}
 }

@@ -94,6 +94,8 @@ deal() { q "$DB" "SELECT group_concat(d.key || ':' || l.rule) FROM activity_link
 cands() { q "$DB" "SELECT group_concat(key) FROM (SELECT d.key FROM deal_candidates c JOIN activities a ON a.id = c.activity_id JOIN deals d ON d.id = c.deal_id WHERE a.source_key = '$1' ORDER BY 1)"; }
 
 # -- first sync ------------------------------------------------------------------
+# (the database as it is now: for a first sync on a terminal, at the end)
+sqlite3 "$DB" ".backup '$T/tty.db'"
 crm -c "$T/c.conf" sync
 expect_rc 0 "first calendar sync"
 cat "$T/out" >&2
@@ -232,4 +234,17 @@ check "the token is not printed" [ -z "$(grep -a tok-abc-123 "$T/out" "$T/err")"
 bearer_stop
 
 rep_facts_agree "$DB" "after the calendar updates, moves and cancellations"
+
+# -- on a terminal: a live line per calendar, erased at the end -----------------------------
+sed "s#^path = .*#path = $T/tty.db#" "$T/c.conf" >"$T/tty.conf"
+if on_tty tty -c "$T/tty.conf" sync --account alice-cal; then
+	check "on a terminal: exit 0 (got $ttyrc)" [ $ttyrc -eq 0 ]
+	check "on a terminal: a line for the calendar, events done/total ($(head -n 1 "$T/tty.draws"))" \
+		grep -qE '^alice-cal /alice/work/: [0-9]+/[0-9]+ events' "$T/tty.draws"
+	check "on a terminal: the line is erased before the summary" sh -c \
+		"tr '\r' '\n' <'$T/tty.tty' | grep -v '^\$' | tail -n 1 | grep -q '^${ESC}\[Kalice-cal: ok: '"
+	check "on a terminal: as many meetings as off one" [ "$(q "$T/tty.db" "SELECT count(*) FROM activities")" -gt 0 ]
+else
+	no_tty "progress on a terminal"
+fi
 t_done cal_sync

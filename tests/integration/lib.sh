@@ -81,6 +81,39 @@ rep_facts_agree() {
 	fi
 }
 
+# on_tty NAME ARGS...: crmsync ARGS under script(1), its stdin, stdout and
+# stderr a pseudo-terminal; exit code in $ttyrc, what the terminal showed in
+# $T/NAME.tty, the progress draws one per line (split at carriage returns,
+# cursor codes dropped) in $T/NAME.draws. Returns 2 when script(1) is
+# missing (a failure in CI, else a skip, named by the caller).
+ESC=$(printf '\033')
+CR=$(printf '\r')
+on_tty() {
+	command -v script >/dev/null 2>&1 || return 2
+	_n=$1
+	shift
+	_cmd="${VALGRIND:-} '$CRMSYNC_BIN'"
+	for _a in "$@"; do _cmd="$_cmd '$_a'"; done
+	script -qfe -c "$_cmd" /dev/null </dev/null >"$T/$_n.tty" 2>&1
+	ttyrc=$?
+	tr '\r' '\n' <"$T/$_n.tty" | sed "s/$ESC\[[0-9]*[AKJ]//g" |
+		grep -E ': [0-9]+/[0-9]+ (messages|events)' >"$T/$_n.draws"
+	if [ -n "${VALGRIND:-}" ] && [ $ttyrc -eq 99 ]; then
+		fail "valgrind reported errors on a terminal: crmsync $*"
+	elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/$_n.tty"; then
+		fail "sanitizer report on a terminal: crmsync $*"
+	fi
+	return 0
+}
+# no_tty WHAT: script(1) is missing; a failure in CI, else a skip.
+no_tty() {
+	if [ "${CI:-}" = true ]; then
+		fail "$1: script(1) is missing (apt-get install bsdutils)"
+	else
+		skip "$1: script(1) is not installed (apt-get install bsdutils)"
+	fi
+}
+
 t_done() {
 	if [ "$t_skip" -gt 0 ]; then
 		echo "$1: $t_pass passed, $t_fail failed, $t_skip skipped"

@@ -327,6 +327,49 @@ check "per_server = 1: one account at a time on the one server (saw $(cat "$T/ps
 check "per_server = 1 synced all four accounts" [ "$(grep -c ': ok: ' "$T/out")" -eq 4 ]
 check "per_server = 1: the database equals workers = 1's" [ "$(canon "$T/ps1.db")" = "$ref" ]
 
+# -- progress: live lines on a terminal, none off one -------------------------------------------
+lap "progress on a terminal"
+for n in ref par ps1; do
+	check "off a terminal ($n): no terminal control codes on stderr" sh -c "! grep -q '$ESC' '$T/$n.err'"
+done
+if command -v script >/dev/null 2>&1; then
+	# One account (2 UIDs a FETCH: it takes seconds): one line, redrawn in
+	# place ("\r", erase to the end of the line) about once a second, with
+	# the rate and ETA once a second has passed, and erased before the
+	# summary line.
+	newdb "$T/tty1.db" "$WB"
+	config "$T/tty1.conf" "$T/tty1.db" "workers = 1" "$BULK"
+	CRMSYNC_TEST_CHUNK=2 on_tty tty1 -c "$T/tty1.conf" sync
+	check "on a terminal, one account: exit 0 (got $ttyrc)" [ $ttyrc -eq 0 ]
+	check "on a terminal: the sync logged what the clean run did" [ "$(canon "$T/tty1.db")" = "$clean" ]
+	ndraw=$(wc -l <"$T/tty1.draws")
+	check "on a terminal: the live line was drawn ($ndraw times)" [ "$ndraw" -ge 2 ]
+	check "on a terminal: it names the account and folder, done/total ($(head -n 1 "$T/tty1.draws"))" \
+		grep -qE "^bulk INBOX: [0-9]+/$nbulk messages" "$T/tty1.draws"
+	check "on a terminal: a rate and an ETA once a second has passed ($(tail -n 1 "$T/tty1.draws"))" \
+		grep -qE "^bulk INBOX: [0-9]+/$nbulk messages, [0-9]+/s, ETA [0-9]+s\$" "$T/tty1.draws"
+	check "on a terminal: done only grows" sh -c "sed 's/.*: \([0-9]*\)\/.*/\1/' '$T/tty1.draws' | sort -n -c"
+	check "on a terminal: each draw overwrites the line (\\r ESC[K)" grep -q "${CR}${ESC}\[Kbulk INBOX: " "$T/tty1.tty"
+	check "on a terminal: the line is erased before the summary" sh -c \
+		"tr '\r' '\n' <'$T/tty1.tty' | grep -v '^\$' | tail -n 1 | grep -q '^${ESC}\[Kbulk: ok: '"
+	# Several accounts: a line each, redrawn together (cursor up, erase
+	# below) under the lines the children print.
+	newdb "$T/ttyn.db" "$WT"
+	config "$T/ttyn.conf" "$T/ttyn.db" "workers = 3
+per_server = 3" "$(team_accounts)"
+	CRMSYNC_TEST_CHUNK=10 on_tty ttyn -c "$T/ttyn.conf" sync
+	check "on a terminal, 4 accounts: exit 0 (got $ttyrc)" [ $ttyrc -eq 0 ]
+	check "on a terminal, 4 accounts: the database equals workers = 1's" [ "$(canon "$T/ttyn.db")" = "$ref" ]
+	nacc=$(sed 's/ .*//' "$T/ttyn.draws" | sort -u | wc -l)
+	check "on a terminal, 4 accounts: a live line for each ($nacc)" [ "$nacc" -eq 4 ]
+	check "on a terminal, 4 accounts: the lines are redrawn in place (ESC[nA ESC[J)" grep -q "${ESC}\[[0-9]*A${CR}${ESC}\[J" "$T/ttyn.tty"
+	check "on a terminal, 4 accounts: four summary lines" [ "$(tr '\r' '\n' <"$T/ttyn.tty" | grep -c ': ok: ')" -eq 4 ]
+	check "on a terminal, 4 accounts: no progress line is left on the screen" sh -c \
+		"tr '\r' '\n' <'$T/ttyn.tty' | grep -v '^\$' | tail -n 1 | grep -q '${ESC}\[J\$'"
+else
+	no_tty "progress on a terminal"
+fi
+
 # -- a parallel sync killed with SIGKILL: its workers go too, the next run completes -------------
 lap "SIGKILL, parallel"
 newdb "$T/pkill.db" "$WT"

@@ -1,0 +1,81 @@
+/* sync/progress.c - the live progress line; see progress.h. */
+#include "sync/progress.h"
+
+#include "sync/sync.h"
+
+#include <stdio.h>
+#include <string.h>
+
+double sync_progress_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+void sync_progress_format(char *buf, size_t size, const char *account, const char *folder,
+			  unsigned long done, unsigned long total, const char *unit, double secs,
+			  unsigned long done0)
+{
+	/* A rate over less than a second says little. */
+	double rate = secs >= 1 && done > done0 ? (double)(done - done0) / secs : 0;
+	int n = snprintf(buf, size, "%s %s: %lu/%lu%s%s", account, folder, done, total,
+			 unit != NULL && *unit != '\0' ? " " : "", unit != NULL ? unit : "");
+
+	if (n < 0 || (size_t)n >= size || rate < 1)
+		return;
+	n += snprintf(buf + n, size - (size_t)n, ", %.0f/s", rate);
+	if (total > done && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, ", ETA %lus", /* rounded up */
+			 (unsigned long)((double)(total - done) / rate + 0.999));
+}
+
+static void draw(struct sync_progress *p)
+{
+	char line[512];
+
+	if (p->ctx->progress_records) {
+		/* "\001INDEX\tFOLDER\tDONE\tTOTAL\tUNIT": for sync_pool_run's parent */
+		printf("\001%zu\t%s\t%lu\t%lu\t%s\n", p->ctx->account_index, p->folder, p->done,
+		       p->total, p->unit != NULL ? p->unit : "");
+		fflush(stdout);
+		return;
+	}
+	sync_progress_format(line, sizeof line, p->account, p->folder, p->done, p->total, p->unit,
+			     sync_progress_since(&p->t0), p->done0);
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+}
+
+void sync_progress_start(struct sync_progress *p, const struct sync_ctx *ctx, const char *account,
+			 const char *folder, unsigned long total, const char *unit)
+{
+	memset(p, 0, sizeof *p);
+	p->ctx = ctx;
+	p->account = account;
+	p->unit = unit;
+	snprintf(p->folder, sizeof p->folder, "%s", folder);
+	p->total = total;
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+}
+
+void sync_progress_step(struct sync_progress *p, unsigned long done)
+{
+	time_t now;
+
+	p->done = done;
+	if (p->ctx == NULL || !p->ctx->progress || (now = time(NULL)) == p->shown_at)
+		return;
+	p->shown_at = now;
+	draw(p);
+}
+
+void sync_progress_end(struct sync_progress *p)
+{
+	if (p->ctx != NULL && p->ctx->progress && !p->ctx->progress_records && p->shown_at != 0) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	p->shown_at = 0;
+}
