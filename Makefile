@@ -91,7 +91,8 @@ valgrind: deps
 	@$(MAKE) --no-print-directory test BUILD=build-vg OPT="-O0 -g" \
 		VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
 
-demo: deps
+demo:
+	@sh scripts/deps.sh demo
 	@$(MAKE) --no-print-directory $(BUILD)/crmsync
 	@sh scripts/demo.sh $(BUILD)/crmsync
 

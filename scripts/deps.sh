@@ -1,15 +1,19 @@
 #!/bin/sh
-# scripts/deps.sh - installs the Debian packages crmsync needs to build, test
-# and run its demo, when any is missing. Silent and fast when all are there:
+# scripts/deps.sh [demo] - installs the Debian packages crmsync needs to
+# build, test and run its demo (with "demo": only what the demo needs), when
+# any is missing. Silent and fast when all are there:
 # one dpkg-query call. Uses sudo when not root. chromium and systemd are for
 # the tests only: tests/integration/report_html.sh loads the HTML reports
 # headless, tests/integration/ops_sync.sh checks contrib/systemd with
 # systemd-analyze (nothing here needs systemd running).
 set -eu
-PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format valgrind
-libetpan-dev libcurl4-gnutls-dev libical-dev libsqlite3-dev sqlite3 libxml2-dev
-libgnutls28-dev libidn2-dev tzdata ca-certificates dovecot-imapd radicale openssl curl
-python3 time chromium systemd"
+# What `make demo` needs: the build, the libraries, and the servers it starts.
+PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libical-dev
+libsqlite3-dev sqlite3 libxml2-dev libgnutls28-dev libidn2-dev tzdata ca-certificates
+dovecot-imapd radicale openssl python3"
+# The tests and tools on top (scripts/deps.sh with no argument).
+[ "${1:-}" = demo ] || PKGS="$PKGS clang libclang-rt-14-dev clang-format valgrind curl
+time chromium systemd"
 
 missing=""
 for p in $PKGS; do
