@@ -626,6 +626,18 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 		ic->dead = 1;
 		imapc_clean(said, sizeof said, ic->imap->imap_response);
 		return err_set(err, ERR_WAIT, "%s: the server said BYE: %s", what, said);
+	case MAILIMAP_ERROR_STREAM:
+		/* The TCP connection was made (a failed one is
+		 * CONNECTION_REFUSED); the greeting never came. */
+		ic->dead = 1;
+		if (imapc_elapsed(ic) + 0.5 >= (double)ic->timeout_s)
+			return err_set(err, ERR_TEMP,
+				       "%s:%d accepted the connection but sent no greeting within "
+				       "%lld s (is this an IMAP port?)",
+				       ic->host, ic->port, (long long)ic->timeout_s);
+		return err_set(err, ERR_TEMP,
+			       "%s:%d accepted the connection but closed it before its greeting",
+			       ic->host, ic->port);
 	default:
 		return imapc_fail(ic, r, ERR_TEMP, what, err);
 	}
