@@ -184,8 +184,8 @@ int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struc
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Runs are kept on the real clock, as their end is (CRMSYNC_NOW only
 	 * pins what is matched and windowed). */
-	if (!ctx->dry_run &&
-	    store_run_start(ctx->st, acct->name, (int64_t)time(NULL), &run_id, &err) == -1)
+	if (!ctx->dry_run && store_run_start(ctx->st, acct->name, cfg_kind_name(acct->kind),
+					     (int64_t)time(NULL), &run_id, &err) == -1)
 		log_warnx("%s: cannot record the run: %s", acct->name, err.msg);
 	err_init(&err);
 	if (acct->kind == CFG_ACCOUNT_IMAP)

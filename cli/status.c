@@ -64,7 +64,8 @@ static enum status_class status_class_of(const char *recorded, const char *text)
 
 struct status_acct {
 	const char *name;	       /* the config's, or own */
-	char *own;		       /* owned; the name of one found only in sync_runs */
+	const char *kind;	       /* imap, caldav; NULL: a run from before kinds were kept */
+	char *own, *own_kind;	       /* owned; of one found only in sync_runs */
 	const struct cfg_account *cfg; /* borrowed; NULL: found only in sync_runs */
 	struct store_status s;
 	const char *outcome;  /* of the last run: ok, failed, interrupted, running; NULL */
@@ -166,9 +167,9 @@ static int status_load(struct store *st, const struct config *cfg, int64_t now, 
 	const struct store_status *s = &a->s;
 
 	a->run_class = -1;
-	if (store_status_get(st, a->name, now - STATUS_ERROR_WINDOW, &a->s, err) == -1 ||
-	    store_status_failures(st, a->name, now - STATUS_ERROR_WINDOW, status_failure, a, err) ==
-		    -1)
+	if (store_status_get(st, a->name, a->kind, now - STATUS_ERROR_WINDOW, &a->s, err) == -1 ||
+	    store_status_failures(st, a->name, a->kind, now - STATUS_ERROR_WINDOW, status_failure,
+				  a, err) == -1)
 		return -1;
 	a->window[SC_PARSE] += s->errors_since;
 	a->outcome = status_outcome(s, sync_running);
@@ -193,20 +194,13 @@ struct status_out {
 	struct err *err;
 };
 
-static const char *status_kind(const struct status_acct *a)
-{
-	if (a->cfg == NULL)
-		return NULL;
-	return a->cfg->kind == CFG_ACCOUNT_IMAP ? "imap" : "caldav";
-}
-
 /* Whether a state row is a calendar's: by the account's kind, or for an
  * account no longer configured by what the row holds (calendars are
  * hrefs with a sync token or ctag). */
 static int status_is_calendar(const struct status_out *o, const struct store_status_state *s)
 {
-	if (o->a->cfg != NULL)
-		return o->a->cfg->kind == CFG_ACCOUNT_CALDAV;
+	if (o->a->kind != NULL)
+		return strcmp(o->a->kind, "caldav") == 0;
 	return s->sync_token != NULL || s->ctag != NULL || s->container[0] == '/';
 }
 
@@ -317,7 +311,7 @@ static int json_account(struct status_out *o)
 
 	buf_addch(b, '{');
 	json_kv_str(b, 0, "name", a->name);
-	json_kv_str(b, 1, "kind", status_kind(a));
+	json_kv_str(b, 1, "kind", a->kind);
 	buf_addf(b, ",\"configured\":%s", a->cfg != NULL ? "true" : "false");
 	buf_addf(b, ",\"healthy\":%s", a->cfg == NULL ? "null" : a->healthy ? "true" : "false");
 	buf_addstr(b, ",\"alerts\":[");
@@ -335,7 +329,7 @@ static int json_account(struct status_out *o)
 	json_kv_opt(b, "last_new_item_age_s", status_secs(a->s.last_item_at, o->now));
 	buf_addstr(b, ",\"state\":[");
 	o->n = 0;
-	if (store_status_each_state(o->st, a->name, json_state, o, o->err) == -1)
+	if (store_status_each_state(o->st, a->name, a->kind, json_state, o, o->err) == -1)
 		return -1;
 	buf_addstr(b, "]}");
 	return 0;
@@ -455,13 +449,13 @@ static int text_account(struct status_out *o)
 	const struct status_acct *a = o->a;
 	struct buf *b = o->b;
 
-	buf_addf(b, "%s (%s)\n", a->name, status_kind(a));
+	buf_addf(b, "%s (%s)\n", a->name, a->kind);
 	if (text_last_run(o) == -1)
 		return -1;
 	text_errors(b, a);
 	text_when(b, "last success:", a->s.last_success_at, o->now);
 	text_when(b, "last new item:", a->s.last_item_at, o->now);
-	if (store_status_each_state(o->st, a->name, text_state, o, o->err) == -1)
+	if (store_status_each_state(o->st, a->name, a->kind, text_state, o, o->err) == -1)
 		return -1;
 	for (int i = 0; i < a->nalerts; i++)
 		buf_addf(b, "  ALERT: %s\n", a->alerts[i]);
@@ -481,11 +475,14 @@ struct status_list {
 	size_t n;
 };
 
-static const struct cfg_account *status_cfg_find(const struct config *cfg, const char *name)
+/* Whether the config has the account (kind NULL: of either kind). */
+static int status_configured(const struct config *cfg, const char *name, const char *kind)
 {
-	const struct cfg_account *a = cfg_find_account(cfg, CFG_ACCOUNT_IMAP, name);
-
-	return a != NULL ? a : cfg_find_account(cfg, CFG_ACCOUNT_CALDAV, name);
+	for (size_t i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name) == 0 &&
+		    (kind == NULL || strcmp(cfg_kind_name(cfg->accounts[i].kind), kind) == 0))
+			return 1;
+	return 0;
 }
 
 /* Whether the account is asked for; marks the --account names it is. */
@@ -500,22 +497,29 @@ static int status_wanted(struct status_list *l, const char *name)
 }
 
 /* Appends an account: configured (ca), or found only in the database. */
-static void status_add(struct status_list *l, const char *name, const struct cfg_account *ca)
+static void status_add(struct status_list *l, const char *name, const char *kind,
+		       const struct cfg_account *ca)
 {
 	struct status_acct *a;
 
 	l->v = xreallocarray(l->v, l->n + 1, sizeof *l->v);
 	a = memset(&l->v[l->n++], 0, sizeof *a);
 	a->cfg = ca;
-	a->name = ca != NULL ? ca->name : (a->own = xstrdup(name));
+	if (ca != NULL) {
+		a->name = ca->name;
+		a->kind = cfg_kind_name(ca->kind);
+	} else {
+		a->name = a->own = xstrdup(name);
+		a->kind = a->own_kind = kind != NULL ? xstrdup(kind) : NULL;
+	}
 }
 
-static int status_db_account(const char *name, void *arg)
+static int status_db_account(const char *name, const char *kind, void *arg)
 {
 	struct status_list *l = arg;
 
-	if (status_cfg_find(l->cfg, name) == NULL && status_wanted(l, name))
-		status_add(l, name, NULL);
+	if (!status_configured(l->cfg, name, kind) && status_wanted(l, name))
+		status_add(l, name, kind, NULL);
 	return 0;
 }
 
@@ -526,7 +530,7 @@ static int status_accounts(struct store *st, struct status_list *l, struct err *
 	l->seen = xcalloc(l->o->naccounts + 1, 1);
 	for (size_t i = 0; i < l->cfg->naccounts; i++)
 		if (status_wanted(l, l->cfg->accounts[i].name))
-			status_add(l, NULL, &l->cfg->accounts[i]);
+			status_add(l, NULL, NULL, &l->cfg->accounts[i]);
 	if (store_status_accounts(st, status_db_account, l, err) == -1)
 		return -1;
 	for (size_t i = 0; i < l->o->naccounts; i++)
@@ -623,6 +627,7 @@ out:
 	for (size_t i = 0; i < l.n; i++) {
 		store_status_release(&l.v[i].s);
 		free(l.v[i].own);
+		free(l.v[i].own_kind);
 	}
 	free(l.v);
 	free(l.seen);

@@ -256,7 +256,7 @@ static void cfg_rtrim(char *s)
 		s[--n] = '\0';
 }
 
-static const char *cfg_kind_name(enum cfg_account_kind kind)
+const char *cfg_kind_name(enum cfg_account_kind kind)
 {
 	return kind == CFG_ACCOUNT_IMAP ? "imap" : "caldav";
 }

@@ -134,6 +134,8 @@ struct config *cfg_load_string(const char *name, const char *text, size_t len, s
 struct config *cfg_default(void);
 void cfg_free(struct config *cfg);
 /* The account with this name and kind, or NULL. */
+/* "imap" or "caldav": a kind as the config and the database name it. */
+const char *cfg_kind_name(enum cfg_account_kind kind);
 const struct cfg_account *cfg_find_account(const struct config *cfg, enum cfg_account_kind kind,
 					   const char *name);
 /* How an account's connection carries its password. */

@@ -445,14 +445,14 @@ static int64_t col_i64_or(sqlite3_stmt *s, int col, int64_t dflt)
 	return sqlite3_column_type(s, col) == SQLITE_NULL ? dflt : sqlite3_column_int64(s, col);
 }
 
-int store_sync_state_get(struct store *st, const char *account, const char *container,
-			 struct store_sync_state *out, struct err *err)
+int store_sync_state_get(struct store *st, const char *account, const char *kind,
+			 const char *container, struct store_sync_state *out, struct err *err)
 {
 	sqlite3_stmt *s = store_stmt(
 		st,
 		"SELECT uidvalidity, last_uid, uidnext, messages, highestmodseq, resets, "
 		"last_full_scan, sync_token, ctag FROM sync_state WHERE account = ?1 AND "
-		"container = ?2",
+		"container = ?2 AND kind = ?3",
 		err);
 	int rc;
 
@@ -462,6 +462,7 @@ int store_sync_state_get(struct store *st, const char *account, const char *cont
 		return -1;
 	store_bind_text(s, 1, account);
 	store_bind_text(s, 2, container);
+	store_bind_text(s, 3, kind);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		out->exists = 1;
@@ -480,15 +481,16 @@ int store_sync_state_get(struct store *st, const char *account, const char *cont
 						       store_fail(st, err, "reading sync state");
 }
 
-int store_sync_state_put(struct store *st, const char *account, const char *container,
-			 const struct store_sync_state *v, int64_t now, struct err *err)
+int store_sync_state_put(struct store *st, const char *account, const char *kind,
+			 const char *container, const struct store_sync_state *v, int64_t now,
+			 struct err *err)
 {
 	sqlite3_stmt *s = store_stmt(
 		st,
 		"INSERT INTO sync_state (account, container, uidvalidity, last_uid, uidnext, "
-		"messages, highestmodseq, resets, last_full_scan, sync_token, ctag, updated_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-		"ON CONFLICT (account, container) DO UPDATE SET uidvalidity = ?3, last_uid = ?4, "
+		"messages, highestmodseq, resets, last_full_scan, sync_token, ctag, updated_at, "
+		"kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+		"ON CONFLICT (account, kind, container) DO UPDATE SET uidvalidity = ?3, last_uid = ?4, "
 		"uidnext = ?5, messages = ?6, highestmodseq = ?7, resets = ?8, last_full_scan = ?9, "
 		"sync_token = ?10, ctag = ?11, updated_at = ?12",
 		err);
@@ -507,6 +509,7 @@ int store_sync_state_put(struct store *st, const char *account, const char *cont
 	store_bind_text(s, 10, v->sync_token);
 	store_bind_text(s, 11, v->ctag);
 	sqlite3_bind_int64(s, 12, now);
+	store_bind_text(s, 13, kind);
 	return store_step_done(st, s, err, "writing sync state");
 }
 
@@ -517,42 +520,45 @@ void store_sync_state_release(struct store_sync_state *s)
 	s->sync_token = s->ctag = NULL;
 }
 
-int store_each_container(struct store *st, const char *account,
+int store_each_container(struct store *st, const char *account, const char *kind,
 			 int (*fn)(const char *container, void *arg), void *arg, struct err *err)
 {
 	return each_text(st,
-			 "SELECT container FROM sync_state WHERE account = ?1 AND container <> '' "
-			 "ORDER BY container",
-			 account, NULL, NULL, fn, arg, err);
+			 "SELECT container FROM sync_state WHERE account = ?1 AND kind = ?2 AND "
+			 "container <> '' ORDER BY container",
+			 account, kind, NULL, fn, arg, err);
 }
 
-int store_sync_state_delete(struct store *st, const char *account, const char *container,
-			    struct err *err)
-{
-	sqlite3_stmt *s =
-		store_stmt(st, "DELETE FROM sync_state WHERE account = ?1 AND container = ?2", err);
-
-	if (s == NULL)
-		return -1;
-	store_bind_text(s, 1, account);
-	store_bind_text(s, 2, container);
-	return store_step_done(st, s, err, "forgetting sync state");
-}
-
-/* ---- runs --------------------------------------------------------------------- */
-
-int store_run_start(struct store *st, const char *account, int64_t now, int64_t *id_out,
-		    struct err *err)
+int store_sync_state_delete(struct store *st, const char *account, const char *kind,
+			    const char *container, struct err *err)
 {
 	sqlite3_stmt *s = store_stmt(
-		st,
-		"INSERT INTO sync_runs (account, started_at, outcome) VALUES (?1, ?2, 'running')",
+		st, "DELETE FROM sync_state WHERE account = ?1 AND container = ?2 AND kind = ?3",
 		err);
 
 	if (s == NULL)
 		return -1;
 	store_bind_text(s, 1, account);
+	store_bind_text(s, 2, container);
+	store_bind_text(s, 3, kind);
+	return store_step_done(st, s, err, "forgetting sync state");
+}
+
+/* ---- runs --------------------------------------------------------------------- */
+
+int store_run_start(struct store *st, const char *account, const char *kind, int64_t now,
+		    int64_t *id_out, struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st,
+				     "INSERT INTO sync_runs (account, kind, started_at, outcome) "
+				     "VALUES (?1, ?3, ?2, 'running')",
+				     err);
+
+	if (s == NULL)
+		return -1;
+	store_bind_text(s, 1, account);
 	sqlite3_bind_int64(s, 2, now);
+	store_bind_text(s, 3, kind);
 	if (store_step_done(st, s, err, "recording a run") == -1)
 		return -1;
 	*id_out = sqlite3_last_insert_rowid(st->db);

@@ -344,11 +344,46 @@ static const char *const schema_v4[] = {
 	NULL,
 };
 
+/* An IMAP and a CalDAV account may share a name (SPEC §3's example has
+ * [imap "alice"] and [caldav "alice"]): their sync state and runs are kept
+ * apart by the account's kind. Existing state rows are told apart by what
+ * only CalDAV writes (the discovery row "", a sync token or ctag, an href);
+ * an existing run takes the kind of its account's state when that is one
+ * kind, else stays NULL (unknown: shown with either). */
+static const char *const schema_v5[] = {
+	"CREATE TABLE sync_state_v5 ("
+	"  account TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('imap', 'caldav')),"
+	"  container TEXT NOT NULL,"
+	"  uidvalidity INTEGER,"
+	"  last_uid INTEGER,"
+	"  uidnext INTEGER,"
+	"  messages INTEGER,"
+	"  highestmodseq INTEGER,"
+	"  sync_token TEXT,"
+	"  ctag TEXT,"
+	"  resets INTEGER NOT NULL DEFAULT 0,"
+	"  last_full_scan INTEGER,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, kind, container));",
+	"INSERT INTO sync_state_v5 SELECT account, CASE WHEN container = '' OR sync_token IS NOT "
+	"NULL OR ctag IS NOT NULL OR container LIKE '/%' OR container LIKE 'http%' THEN "
+	"'caldav' ELSE 'imap' END, container, uidvalidity, last_uid, uidnext, messages, "
+	"highestmodseq, sync_token, ctag, resets, last_full_scan, updated_at FROM sync_state;",
+	"DROP TABLE sync_state;",
+	"ALTER TABLE sync_state_v5 RENAME TO sync_state;",
+	"ALTER TABLE sync_runs ADD COLUMN kind TEXT;",
+	"UPDATE sync_runs SET kind = (SELECT min(s.kind) FROM sync_state s WHERE s.account = "
+	"sync_runs.account HAVING count(DISTINCT s.kind) = 1);",
+	NULL,
+};
+
 const struct schema_migration schema_migrations[] = {
 	{1, "initial schema", schema_v1},
 	{2, "deals, purges and explanations", schema_v2},
 	{3, "report indexes", schema_v3},
 	{4, "activity report facts", schema_v4},
+	{5, "sync state and runs by account kind", schema_v5},
 };
 
 const int schema_nmigrations = (int)(sizeof schema_migrations / sizeof schema_migrations[0]);

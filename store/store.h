@@ -323,18 +323,21 @@ struct store_sync_state {
 	char *ctag;			/* owned; CalDAV */
 };
 
-int store_sync_state_get(struct store *st, const char *account, const char *container,
-			 struct store_sync_state *out, struct err *err);
-int store_sync_state_put(struct store *st, const char *account, const char *container,
-			 const struct store_sync_state *s, int64_t now, struct err *err);
+/* The state of an account's container; `kind` is the account's kind
+ * ("imap", "caldav"): accounts of both kinds may share a name. */
+int store_sync_state_get(struct store *st, const char *account, const char *kind,
+			 const char *container, struct store_sync_state *out, struct err *err);
+int store_sync_state_put(struct store *st, const char *account, const char *kind,
+			 const char *container, const struct store_sync_state *s, int64_t now,
+			 struct err *err);
 void store_sync_state_release(struct store_sync_state *s);
 /* Calls fn with every container of an account that has a sync state,
  * except the empty one (kept for account-wide state). */
-int store_each_container(struct store *st, const char *account,
+int store_each_container(struct store *st, const char *account, const char *kind,
 			 int (*fn)(const char *container, void *arg), void *arg, struct err *err);
 /* Forgets the sync state of one container. */
-int store_sync_state_delete(struct store *st, const char *account, const char *container,
-			    struct err *err);
+int store_sync_state_delete(struct store *st, const char *account, const char *kind,
+			    const char *container, struct err *err);
 
 /* ---- calendar objects ------------------------------------------------- */
 
@@ -361,8 +364,8 @@ struct store_run {
 };
 
 /* Records the start of an account's run; returns its id in *id_out. */
-int store_run_start(struct store *st, const char *account, int64_t now, int64_t *id_out,
-		    struct err *err);
+int store_run_start(struct store *st, const char *account, const char *kind, int64_t now,
+		    int64_t *id_out, struct err *err);
 int store_run_finish(struct store *st, int64_t id, const struct store_run *r, int64_t now,
 		     struct err *err);
 
@@ -809,13 +812,16 @@ struct store_status {
 	int64_t errors_since; /* malformed items of the runs started at or after `since` */
 };
 
-/* Fills *out for `account`; release it with store_status_release. */
-int store_status_get(struct store *st, const char *account, int64_t since, struct store_status *out,
-		     struct err *err);
+/* Fills *out for the account `account` of kind `kind` ("imap", "caldav";
+ * runs recorded before kinds were, of a name both kinds use, count for
+ * either); release it with store_status_release. */
+int store_status_get(struct store *st, const char *account, const char *kind, int64_t since,
+		     struct store_status *out, struct err *err);
 void store_status_release(struct store_status *s);
-/* Calls fn with every account that has a run, by name; fn returns -1 to
- * stop. */
-int store_status_accounts(struct store *st, int (*fn)(const char *account, void *arg), void *arg,
+/* Calls fn with every account that has a run, by name and kind (NULL: a
+ * run recorded before kinds were); fn returns -1 to stop. */
+int store_status_accounts(struct store *st,
+			  int (*fn)(const char *account, const char *kind, void *arg), void *arg,
 			  struct err *err);
 /* Calls fn for each reason the run skipped items for, with a count above
  * zero, by reason. */
@@ -824,7 +830,7 @@ int store_status_run_skips(struct store *st, int64_t run_id,
 			   struct err *err);
 /* Calls fn for every failed run of the account started at or after
  * `since`, with its recorded error class and text (either may be NULL). */
-int store_status_failures(struct store *st, const char *account, int64_t since,
+int store_status_failures(struct store *st, const char *account, const char *kind, int64_t since,
 			  int (*fn)(const char *error_class, const char *error_text, void *arg),
 			  void *arg, struct err *err);
 
@@ -836,9 +842,10 @@ struct store_status_state {
 	const char *sync_token, *ctag;	    /* may be NULL */
 	int64_t last_full_scan, updated_at; /* last_full_scan STORE_NO_TIME when never */
 };
-/* Calls fn with the sync state of each folder or calendar of the account,
- * by container, leaving out the account-wide row (container ""). */
-int store_status_each_state(struct store *st, const char *account,
+/* Calls fn with the sync state of each folder or calendar of the account
+ * (kind NULL: of either kind), by container, leaving out the account-wide
+ * row (container ""). */
+int store_status_each_state(struct store *st, const char *account, const char *kind,
 			    int (*fn)(const struct store_status_state *s, void *arg), void *arg,
 			    struct err *err);
 /* ---- end status ---- */

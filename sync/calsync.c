@@ -332,7 +332,8 @@ static int put_state(struct cal_run *r, struct store_sync_state *s, const char *
 	v.ctag = (char *)(uintptr_t)ctag;
 	if (full)
 		v.last_full_scan = r->ctx->now;
-	return store_sync_state_put(r->ctx->st, r->acct->name, r->cal, &v, r->ctx->now, err);
+	return store_sync_state_put(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), r->cal,
+				    &v, r->ctx->now, err);
 }
 
 static int process_deletions(struct cal_run *r, const struct changes *c, struct err *err)
@@ -394,7 +395,8 @@ static int sync_calendar(struct cal_run *r, const char *href, struct err *err)
 	int full, rc = -1;
 
 	r->cal = href;
-	if (store_sync_state_get(r->ctx->st, r->acct->name, href, &state, err) == -1)
+	if (store_sync_state_get(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), href,
+				 &state, err) == -1)
 		return -1;
 	if (davc_calendar_state(r->dc, href, &ctag, &token, err) == -1)
 		goto out;
@@ -505,7 +507,8 @@ static int cached_calendars(struct cal_run *r, struct href_list *l, struct err *
 	char *key = filter_key(r->acct);
 	int ok;
 
-	if (store_sync_state_get(r->ctx->st, r->acct->name, "", &d, err) == -1) {
+	if (store_sync_state_get(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), "", &d,
+				 err) == -1) {
 		free(key);
 		return -1;
 	}
@@ -516,7 +519,8 @@ static int cached_calendars(struct cal_run *r, struct href_list *l, struct err *
 	free(key);
 	if (!ok)
 		return 0;
-	if (store_each_container(r->ctx->st, r->acct->name, href_add, l, err) == -1)
+	if (store_each_container(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), href_add,
+				 l, err) == -1)
 		return -1;
 	return l->n > 0;
 }
@@ -532,7 +536,8 @@ static int remember_discovery(struct cal_run *r, struct err *err)
 	d.exists = 1;
 	d.last_full_scan = r->ctx->now;
 	d.ctag = filter_key(r->acct);
-	rc = store_sync_state_put(r->ctx->st, r->acct->name, "", &d, r->ctx->now, err);
+	rc = store_sync_state_put(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), "", &d,
+				  r->ctx->now, err);
 	free(d.ctag);
 	return rc;
 }
@@ -542,7 +547,8 @@ static int forget_discovery(struct cal_run *r)
 	struct err e;
 
 	err_init(&e);
-	return store_sync_state_delete(r->ctx->st, r->acct->name, "", &e);
+	return store_sync_state_delete(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), "",
+				       &e);
 }
 
 /* Makes the account's calendars with a sync state exactly the discovered
@@ -554,14 +560,16 @@ static int record_calendars(struct cal_run *r, const struct href_list *l, struct
 	struct href_list have = {NULL, 0};
 	int rc = -1;
 
-	if (store_each_container(r->ctx->st, r->acct->name, href_add, &have, err) == -1)
+	if (store_each_container(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), href_add,
+				 &have, err) == -1)
 		return -1;
 	for (size_t i = 0; i < have.n; i++) {
 		int keep = 0;
 		for (size_t k = 0; k < l->n && !keep; k++)
 			keep = strcmp(have.v[i], l->v[k]) == 0;
 		if (!keep &&
-		    store_sync_state_delete(r->ctx->st, r->acct->name, have.v[i], err) == -1)
+		    store_sync_state_delete(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind),
+					    have.v[i], err) == -1)
 			goto out;
 	}
 	for (size_t k = 0; k < l->n; k++) {
@@ -574,8 +582,8 @@ static int record_calendars(struct cal_run *r, const struct href_list *l, struct
 		memset(&s, 0, sizeof s);
 		s.exists = 1;
 		s.last_full_scan = STORE_NO_TIME;
-		if (store_sync_state_put(r->ctx->st, r->acct->name, l->v[k], &s, r->ctx->now,
-					 err) == -1)
+		if (store_sync_state_put(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind),
+					 l->v[k], &s, r->ctx->now, err) == -1)
 			goto out;
 	}
 	rc = remember_discovery(r, err);

@@ -184,7 +184,8 @@ static int log_fetched(struct acct_run *r, const struct fetched *f, struct err *
 
 static int put_state(struct acct_run *r, struct store_sync_state *s, struct err *err)
 {
-	return store_sync_state_put(r->ctx->st, r->acct->name, r->folder, s, r->ctx->now, err);
+	return store_sync_state_put(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind),
+				    r->folder, s, r->ctx->now, err);
 }
 
 static int record_bad_uid(struct acct_run *r, uint32_t uid, const char *what, struct err *err)
@@ -529,7 +530,8 @@ static int sync_folder(struct acct_run *r, const char *folder, struct err *err)
 	int rc = -1, retry;
 
 	r->folder = folder;
-	if (store_sync_state_get(r->ctx->st, r->acct->name, folder, &state, err) == -1)
+	if (store_sync_state_get(r->ctx->st, r->acct->name, cfg_kind_name(r->acct->kind), folder,
+				 &state, err) == -1)
 		return -1;
 	if (imapc_status(r->ic, folder, &r->mb, err) == -1)
 		goto out;

@@ -229,6 +229,45 @@ expect_out "ALERT: no successful sync for 3h" "the stale alert in text"
 expect_out "(more than 3 intervals of 1h)" "the stale alert says the limit"
 conf 1h
 
+# -- an IMAP and a CalDAV account of one name (SPEC §3's example) ---------------------------
+# Their sync state and runs are kept apart: the second sync fetches
+# nothing anew and fails nowhere (each used to take the other's folders
+# or calendars for its own), and status shows each with its own state.
+DB2=$T/same.db
+for k in users companies contacts stages deals; do
+	crm -d "$DB2" import $k "$W/crm/$k.csv"
+done
+{
+	printf '[store]\npath = %s\n[team]\ndomains = lumen.example\n' "$DB2"
+	printf '[imap "alice"]\nhost = 127.0.0.1\nport = %s\nsecurity = none\n' "$DOVECOT_PORT"
+	printf 'user = %s\npassword_env = IMAP_PW\nowner = %s\nsince = 3650d\n' "$REP" "$REP"
+	printf '[caldav "alice"]\nurl = %s\nuser = %s\n' "$RADICALE_URL" "$REP"
+	printf 'password_env = DAV_PW\nowner = %s\ntimezone = Europe/Berlin\n' "$REP"
+	printf '[schedule]\ninterval = 1h\n'
+} >"$T/same.conf"
+for run in 1 2 3; do
+	crm -c "$T/same.conf" sync
+	expect_rc 0 "one name, two kinds: sync $run"
+	cp "$T/out" "$T/same$run.out"
+done
+check "one name, two kinds: the first sync fetched mail and meetings" \
+	[ "$(grep -c '^alice: ok: [1-9][0-9]* fetched' "$T/same1.out")" -eq 2 ]
+for run in 2 3; do
+	check "one name, two kinds: sync $run fetches nothing anew ($(tr '\n' ' ' <"$T/same$run.out"))" \
+		[ "$(grep -c '^alice: ok: 0 fetched' "$T/same$run.out")" -eq 2 ]
+done
+check "one name, two kinds: a state row per folder and calendar, of its kind" \
+	[ "$(q "$DB2" "SELECT group_concat(kind || ':' || (container <> ''), ',') FROM (SELECT kind, container FROM sync_state ORDER BY kind, container)")" = "caldav:0,caldav:1,imap:1,imap:1" ]
+crm -c "$T/same.conf" -d "$DB2" status --format json
+cp "$T/out" "$T/same.json"
+expect_rc 0 "one name, two kinds: status"
+n_json=$((n_json + 1))
+"$PY" "$TOP/tests/integration/validate_json.py" "$SCHEMA" "$T/same.json" >"$T/v" 2>&1 || fail "same.json: $(head -n 3 "$T/v")"
+expect_js same '[(a["name"], a["kind"], a["healthy"], a["last_run"]["fetched"] if a["last_run"] else None) for a in d["accounts"]]' \
+	'[["alice", "imap", true, 0], ["alice", "caldav", true, 0]]' "one name, two kinds: two healthy accounts"
+expect_js same '[sorted(set(s["type"] for s in a["state"])) for a in d["accounts"]]' \
+	'[["folder"], ["calendar"]]' "one name, two kinds: folders under the IMAP one, calendars under the CalDAV one"
+
 # -- usage and database errors ----------------------------------------------------------
 crm -c "$T/c.conf" status --format xml
 expect_rc 2 "an unknown format"

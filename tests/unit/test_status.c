@@ -165,13 +165,13 @@ static void fill_healthy(struct store *st)
 	    "  (2, 'cal', %lld, %lld, 'ok', 2, 2, 0, 0);"
 	    "INSERT INTO sync_run_skips VALUES (1, 'internal', 2), (1, 'automated', 1),"
 	    "  (1, 'role-sender', 0);"
-	    "INSERT INTO sync_state (account, container, uidvalidity, last_uid, uidnext, messages,"
-	    "  highestmodseq, resets, updated_at) VALUES"
-	    "  ('alice', 'INBOX', 1700000000, 10, 11, 10, 42, 1, %lld),"
-	    "  ('alice', 'Sent', 1700000001, 0, 1, 0, 0, 0, %lld);"
-	    "INSERT INTO sync_state (account, container, sync_token, ctag, last_full_scan, "
-	    "  updated_at) VALUES ('cal', '/alice/work/', 'tok-1', 'c-1', %lld, %lld),"
-	    "  ('cal', '', NULL, 'filter-key', %lld, %lld);",
+	    "INSERT INTO sync_state (account, kind, container, uidvalidity, last_uid, uidnext,"
+	    "  messages, highestmodseq, resets, updated_at) VALUES"
+	    "  ('alice', 'imap', 'INBOX', 1700000000, 10, 11, 10, 42, 1, %lld),"
+	    "  ('alice', 'imap', 'Sent', 1700000001, 0, 1, 0, 0, 0, %lld);"
+	    "INSERT INTO sync_state (account, kind, container, sync_token, ctag, last_full_scan, "
+	    "  updated_at) VALUES ('cal', 'caldav', '/alice/work/', 'tok-1', 'c-1', %lld, %lld),"
+	    "  ('cal', 'caldav', '', NULL, 'filter-key', %lld, %lld);",
 	    NOW - 10 * MIN, NOW - 10 * MIN + 4, NOW - 5 * MIN, NOW - 5 * MIN + 1, NOW - 10 * MIN,
 	    NOW - 10 * MIN, NOW - 5 * MIN, NOW - 5 * MIN, NOW - 5 * MIN, NOW - 5 * MIN);
 }

@@ -2,8 +2,11 @@
  * modes, busy handling, CRM upserts (idempotency, conflicts, stage history)
  * and the activity query with its filters. */
 #include "core/err.h"
+#include "store/schema.h"
 #include "store/store.h"
 #include "t.h"
+
+#include <sqlite3.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,6 +73,58 @@ static void test_migrate_empty_file(void)
 	st = store_open(tpath("empty.db"), STORE_READONLY, &err);
 	T_OK(st != NULL);
 	store_close(&st);
+}
+
+/* v4 to v5: sync state and runs of an IMAP and a CalDAV account named
+ * alike are told apart; a run of an account with one kind takes it. */
+static void test_migrate_kinds(void)
+{
+	sqlite3 *db = NULL;
+	struct store *st;
+	struct err err;
+	char *q = NULL;
+
+	T_OK(sqlite3_open(tpath("v4.db"), &db) == SQLITE_OK);
+	for (int m = 0; m < schema_nmigrations && schema_migrations[m].version <= 4; m++)
+		for (const char *const *x = schema_migrations[m].sql; *x != NULL; x++)
+			T_OK(sqlite3_exec(db, *x, NULL, NULL, NULL) == SQLITE_OK);
+	T_OK(sqlite3_exec(
+		     db,
+		     "PRAGMA user_version = 4;"
+		     "INSERT INTO sync_state (account, container, uidvalidity, last_uid, "
+		     "updated_at) VALUES ('alice', 'INBOX', 7, 40, 1), ('bob', 'Sent', 8, 3, 1);"
+		     "INSERT INTO sync_state (account, container, sync_token, ctag, updated_at) "
+		     "VALUES ('alice', '/alice/work/', 'tok', NULL, 1), "
+		     "('alice', '', NULL, 'key', 1), ('cal', 'http://x/c/', NULL, NULL, 1);"
+		     "INSERT INTO sync_runs (account, started_at) VALUES ('alice', 1), "
+		     "('bob', 2), ('cal', 3), ('gone', 4);",
+		     NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	err_init(&err);
+	st = store_open(tpath("v4.db"), 0, &err);
+	T_OK(st != NULL);
+	T_INTEQ(store_schema_version(st), store_schema_latest());
+	store_close(&st);
+	T_OK(sqlite3_open(tpath("v4.db"), &db) == SQLITE_OK);
+	{
+		sqlite3_stmt *s = NULL;
+		const char *want = "alice:/alice/work/:caldav|alice::caldav|alice:INBOX:imap|"
+				   "bob:Sent:imap|cal:http://x/c/:caldav|"
+				   "runs:alice:-|bob:imap|cal:caldav|gone:-";
+		T_OK(sqlite3_prepare_v2(
+			     db,
+			     "SELECT group_concat(x, '|') FROM (SELECT account || ':' || container || "
+			     "':' || kind AS x FROM sync_state UNION ALL SELECT 'runs:' || "
+			     "group_concat(account || ':' || coalesce(kind, '-'), '|') FROM (SELECT * "
+			     "FROM sync_runs ORDER BY account) ORDER BY 1)",
+			     -1, &s, NULL) == SQLITE_OK);
+		T_OK(sqlite3_step(s) == SQLITE_ROW);
+		q = strdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+		T_STREQ(q, want);
+		free(q);
+	}
+	sqlite3_close(db);
 }
 
 static void test_refusals(void)
@@ -381,6 +436,13 @@ static int refs_seen(const char *ref, void *arg)
 /* The sync path's writes: one activity for one message in two mailboxes,
  * skips, parse errors that a newer version retries, deletions, resets,
  * sync state and runs. */
+static int count_container(const char *container, void *arg)
+{
+	(void)container;
+	++*(int *)arg;
+	return 0;
+}
+
 static void test_logging(struct store *st)
 {
 	struct store_new_participant parts[] = {
@@ -459,18 +521,33 @@ static void test_logging(struct store *st)
 	ss.highestmodseq = 99;
 	ss.last_full_scan = STORE_NO_TIME;
 	ss.sync_token = (char *)(uintptr_t) "tok";
-	T_OK(store_sync_state_put(st, "alice", "INBOX", &ss, 108, &err) == 0);
-	T_OK(store_sync_state_get(st, "alice", "INBOX", &got, &err) == 0);
+	T_OK(store_sync_state_put(st, "alice", "imap", "INBOX", &ss, 108, &err) == 0);
+	T_OK(store_sync_state_get(st, "alice", "imap", "INBOX", &got, &err) == 0);
 	T_OK(got.exists && got.uidvalidity == 7 && got.last_uid == 42 && got.uidnext == 43);
 	T_OK(got.highestmodseq == 99 && got.last_full_scan == STORE_NO_TIME);
 	T_STREQ(got.sync_token, "tok");
 	store_sync_state_release(&got);
-	T_OK(store_sync_state_get(st, "alice", "Nope", &got, &err) == 0 && !got.exists);
+	T_OK(store_sync_state_get(st, "alice", "imap", "Nope", &got, &err) == 0 && !got.exists);
+	/* A CalDAV account of the same name keeps its own state. */
+	T_OK(store_sync_state_get(st, "alice", "caldav", "INBOX", &got, &err) == 0 && !got.exists);
+	ss.uidvalidity = 0;
+	T_OK(store_sync_state_put(st, "alice", "caldav", "", &ss, 109, &err) == 0);
+	{
+		int nc = 0;
+		T_OK(store_each_container(st, "alice", "caldav", count_container, &nc, &err) == 0);
+		T_INTEQ(nc, 0); /* "" is account-wide, INBOX is the IMAP account's */
+		T_OK(store_each_container(st, "alice", "imap", count_container, &nc, &err) == 0);
+		T_INTEQ(nc, 1);
+	}
+	T_OK(store_sync_state_delete(st, "alice", "caldav", "INBOX", &err) == 0);
+	T_OK(store_sync_state_get(st, "alice", "imap", "INBOX", &got, &err) == 0 && got.exists &&
+	     got.uidvalidity == 7);
+	store_sync_state_release(&got);
 	{
 		const char *names[] = {"automated"};
 		int64_t counts[] = {1};
 		struct store_run r = {3, 1, 1, 1, "ok", NULL, NULL, names, counts, 1};
-		T_OK(store_run_start(st, "alice", 110, &run, &err) == 0);
+		T_OK(store_run_start(st, "alice", "imap", 110, &run, &err) == 0);
 		T_OK(store_run_finish(st, run, &r, 111, &err) == 0);
 	}
 	T_INTEQ(err.kind, ERR_NONE);
@@ -486,6 +563,7 @@ int main(void)
 		return 1;
 	test_open_modes();
 	test_migrate_empty_file();
+	test_migrate_kinds();
 	test_refusals();
 	test_busy();
 	err_init(&err);
