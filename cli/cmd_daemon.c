@@ -249,8 +249,9 @@ static int account_loop(struct daemon *d, size_t idx)
 		ok = rc == 0;
 		if (!ok &&
 		    (err.kind == ERR_FINAL || err.kind == ERR_AUTH || err.kind == ERR_USAGE)) {
-			log_errorx("%s: stopped until the config changes (then: kill -HUP the "
-				   "daemon)",
+			log_errorx("%s: stopped until the config is reloaded (kill -HUP the "
+				   "daemon; under systemd, a password from LoadCredential= is "
+				   "read again only by systemctl restart)",
 				   a->name);
 			store_close(&ctx.st);
 			return DAEMON_EXIT_STOPPED;
