@@ -114,11 +114,13 @@ static int sync_parse(int argc, char **argv, struct sync_args *a)
 	return 0;
 }
 
-static void print_summary(const struct cfg_account *acct, const struct sync_counts *c, int ok,
-			  double secs, int dry_run)
+/* outcome: "ok", "interrupted" (SIGTERM: what was fetched is committed) or
+ * "FAILED". */
+static void print_summary(const struct cfg_account *acct, const struct sync_counts *c,
+			  const char *outcome, double secs, int dry_run)
 {
 	printf("%s%s: %s: %lld fetched, %lld logged (%lld new), %lld skipped",
-	       dry_run ? "dry run: " : "", acct->name, ok ? "ok" : "FAILED", (long long)c->fetched,
+	       dry_run ? "dry run: " : "", acct->name, outcome, (long long)c->fetched,
 	       (long long)c->logged, (long long)c->created, (long long)c->skipped);
 	for (int i = 0; i < SYNC_NREASONS; i++)
 		if (c->skips[i] > 0)
@@ -197,7 +199,10 @@ int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struc
 		log_errorx("%s: %s (%s)", acct->name, err.msg, advice(&err));
 	if (!ctx->dry_run)
 		record_run(ctx, acct->name, run_id, &c, &err, ok);
-	print_summary(acct, &c, ok,
+	print_summary(acct, &c,
+		      ok			      ? "ok" :
+		      ctx->stop != NULL && *ctx->stop ? "interrupted" :
+							"FAILED",
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		      ctx->dry_run);
 	if (out != NULL)

@@ -155,6 +155,8 @@ check "SIGTERM mid-sync: exit 0 ($drc)" [ "$drc" -eq 0 ]
 check "SIGTERM mid-sync: gone within $((5 * SLOW)) s (${dsecs}s)" [ "$dsecs" -le $((5 * SLOW)) ]
 check "SIGTERM mid-sync: stopped before the end ($mid_count of $bref)" [ "$mid_count" -lt "$bref" ]
 check "the run is recorded as interrupted" [ "$(q "$T/b.db" "SELECT outcome FROM sync_runs ORDER BY id DESC LIMIT 1")" = interrupted ]
+check "its summary line says interrupted, not FAILED ($(grep '^bulk: ' "$T/d2.out" | tail -n 1 | cut -c1-60))" \
+	sh -c "grep '^bulk: ' '$T/d2.out' | tail -n 1 | grep -q '^bulk: interrupted: '"
 crm -c "$T/b.conf" sync
 expect_rc 0 "the next run"
 check "the next run completes exactly ($(n_acts "$T/b.db") vs $bref)" [ "$(n_acts "$T/b.db")" = "$bref" ]
