@@ -4,12 +4,14 @@
 # one dpkg-query call. Uses sudo when not root. chromium and systemd are for
 # the tests only: tests/integration/report_html.sh loads the HTML reports
 # headless, tests/integration/ops_sync.sh checks contrib/systemd with
-# systemd-analyze (nothing here needs systemd running).
+# systemd-analyze (nothing here needs systemd running). Package names given
+# as arguments are wanted too: `make bench` asks for its comparison clients
+# (isync, vdirsyncer) that way, so check and demo do not install them.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev clang-format valgrind
 libetpan-dev libcurl4-gnutls-dev libical-dev libsqlite3-dev sqlite3 libxml2-dev
 libgnutls28-dev libidn2-dev tzdata ca-certificates dovecot-imapd radicale openssl curl
-python3 time chromium systemd"
+python3 time chromium systemd $*"
 
 missing=""
 for p in $PKGS; do
