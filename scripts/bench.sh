@@ -162,18 +162,19 @@ bench_mail() {
 	fi
 	# Nothing of the previous size stays: its messages, Dovecot's indexes
 	# and caches (no client is connected between scenarios).
-	rm -rf "$DOVECOT_DIR/home/$user"
+	rm -rf "${DOVECOT_DIR:?}/home/$user"
 	sh "$TOP/tests/gen/load_maildir.sh" "$w/mail" 2>/dev/null
-	folders=$(ls "$w/mail/$user" | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+	boxes=$(cd "$w/mail/$user" && for f in */; do echo "${f%/}"; done)
+	folders=$(echo "$boxes" | tr '\n' ',' | sed 's/,$//; s/,/, /g')
 	db=$T/mail.db
 	rm -f "$db" "$db-wal" "$db-shm"
 	for k in users companies contacts stages deals; do "$CRMSYNC_BIN" -q -d "$db" import $k "$w/crm/$k.csv" >/dev/null; done
 	account_conf "$T/b.conf" "$db" "$user" "$folders"
 	# Warm the server's caches (the first FETCH after loading builds
 	# indexes): every client below meets the same warm server.
-	for f in $(ls "$w/mail/$user"); do "$FLOOR" 127.0.0.1 "$DOVECOT_PORT" "$user" "$PW" "$f" 1000 2048 >/dev/null; done
+	for f in $boxes; do "$FLOOR" 127.0.0.1 "$DOVECOT_PORT" "$user" "$PW" "$f" 1000 2048 >/dev/null; done
 	floor_s=0
-	for f in $(ls "$w/mail/$user"); do
+	for f in $boxes; do
 		s=$("$FLOOR" 127.0.0.1 "$DOVECOT_PORT" "$user" "$PW" "$f" 1000 2048 | cut -d' ' -f3)
 		floor_s=$(awk -v a="$floor_s" -v b="${s:-NA}" 'BEGIN { if (b == "NA" || a == "NA") print "NA"; else print a + b }')
 	done
@@ -234,7 +235,8 @@ cal_prepare() {
 	(
 		for nk in $CALS; do
 			n=${nk%%:*}
-			for c in $(ls "$T/cal-$n/cal/bench$n"); do
+			for c in "$T/cal-$n/cal/bench$n"/*/; do
+				c=$(basename "$c")
 				curl -s -o /dev/null -u "bench$n:$PW" -X PROPFIND -H 'Depth: 1' "${RADICALE_URL}bench$n/$c/"
 			done
 		done
@@ -279,7 +281,7 @@ bench_cal() {
 	for f in users companies contacts stages deals; do "$CRMSYNC_BIN" -q -d "$db" import $f "$w/crm/$f.csv" >/dev/null; done
 	printf '[store]\npath = %s\n[team]\ndomains = %s\n[caldav "cal"]\nurl = %s\nuser = %s\npassword_env = PW\nowner = %s\ntimezone = Europe/Berlin\n' \
 		"$db" "${owner#*@}" "$RADICALE_URL" "$ru" "$owner" >"$T/cal.conf"
-	urls=$(for c in $(ls "$w/cal/$ru"); do printf '%s%s/%s/ ' "$RADICALE_URL" "$ru" "$c"; done)
+	urls=$(for c in "$w/cal/$ru"/*/; do printf '%s%s/%s/ ' "$RADICALE_URL" "$ru" "$(basename "$c")"; done)
 	# The floor twice, like the mail floor: the second is the one counted.
 	cfl="sh $TOP/tests/tools/caldav_floor.sh"
 	$cfl first "$ru" "$PW" "$T/cfl0-$n" $urls >/dev/null
