@@ -9,19 +9,40 @@
 #             Discovery (principal, home, calendar list) is left out.
 #   nochange: per calendar one Depth 0 PROPFIND of getctag and sync-token,
 #             what crmsync's no-change sync asks each calendar.
+#   check:    (untimed, after either) prints the objects listed and the
+#             bytes received; exits 1 unless every answer was a 207.
 #
 # Each phase is one curl process over one keep-alive connection; one awk
 # between them picks the hrefs out of the listings and writes the multiget
-# bodies (three processes: a shell loop per calendar would cost more than
-# the requests on a machine with slow process starts).
+# bodies (a shell loop per calendar would cost more than the requests on a
+# machine with slow process starts). Nothing else runs in the timed modes:
+# checking the answers is the check mode's.
 #
 # usage: caldav_floor.sh first|nochange USER PASSWORD WORKDIR CALURL...
-#   CALURL: a calendar's URL ending in "/"; WORKDIR: scratch (created)
-# prints (first): objects listed, bytes received; exits 1 unless every
-# answer was a 207 multistatus.
+#        caldav_floor.sh check WORKDIR
+#   CALURL: a calendar's URL ending in "/"; WORKDIR: scratch (created),
+#   a fresh one for each first.
 set -u
+if [ "${1:-}" = check ] && [ $# -eq 2 ]; then
+	wd=$2
+	codes=$(ls "$wd"/*.codes 2>/dev/null)
+	[ -n "$codes" ] || {
+		echo "caldav_floor: no answers in $wd" >&2
+		exit 1
+	}
+	# shellcheck disable=SC2086
+	if ! awk '$1 != 207 { bad = 1 } END { exit bad }' $codes; then
+		echo "caldav_floor: a request did not answer 207:" >&2
+		# shellcheck disable=SC2086
+		cut -d' ' -f1 $codes | sort | uniq -c >&2
+		exit 1
+	fi
+	# shellcheck disable=SC2086
+	echo "$(cat "$wd/count" 2>/dev/null || echo 0) $(cat $codes | awk '{ s += $2 } END { print s + 0 }')"
+	exit 0
+fi
 [ $# -ge 5 ] || {
-	echo "usage: caldav_floor.sh first|nochange USER PASSWORD WORKDIR CALURL..." >&2
+	echo "usage: caldav_floor.sh first|nochange USER PASSWORD WORKDIR CALURL... | check WORKDIR" >&2
 	exit 2
 }
 mode=$1 user=$2 pw=$3 wd=$4
@@ -41,22 +62,12 @@ part() {
 	printf 'data-binary = "@%s"\noutput = "%s"\nwrite-out = "%%{http_code} %%{size_download}\\n"\n' "$4" "$5"
 }
 
-# all207 FILE...: every answer was a multistatus.
-all207() {
-	awk '$1 != 207 { bad = 1 } END { exit bad }' "$@" && return 0
-	echo "caldav_floor: a request did not answer 207:" >&2
-	cut -d' ' -f1 "$@" | sort | uniq -c >&2
-	return 1
-}
-
 case $mode in
 nochange)
 	printf '%s\n<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/">\n  <D:prop>\n    <CS:getctag/>\n    <D:sync-token/>\n  </D:prop>\n</D:propfind>\n' \
 		"$head" >"$wd/state.xml"
 	for cal in "$@"; do part "$cal" PROPFIND 0 "$wd/state.xml" /dev/null; done >"$wd/state.cfg"
-	curl -s -K "$wd/state.cfg" >"$wd/state.codes" || exit 1
-	all207 "$wd/state.codes"
-	exit
+	exec curl -s -K "$wd/state.cfg" >"$wd/state.codes"
 	;;
 first) ;;
 *)
@@ -75,7 +86,6 @@ for cal in "$@"; do
 	echo "$cal" >>"$wd/cals"
 done >"$wd/sync.cfg"
 curl -s -K "$wd/sync.cfg" >"$wd/sync.codes" || exit 1
-all207 "$wd/sync.codes" || exit 1
 
 # One awk: the hrefs of the listed members (any namespace prefix; those
 # with a 200 propstat: a first listing has nothing else), in batches of 50
@@ -118,8 +128,5 @@ awk -v wd="$wd" -v n=50 -v head="$head" -v user="$user" -v pw="$pw" '
 		}
 		print total + 0
 	}' >"$wd/count" || exit 1
-if [ -s "$wd/mget.cfg" ]; then
-	curl -s -K "$wd/mget.cfg" >"$wd/mget.codes" || exit 1
-	all207 "$wd/mget.codes" || exit 1
-fi
-echo "$(cat "$wd/count") $(cat "$wd/sync.codes" "$wd/mget.codes" 2>/dev/null | awk '{ s += $2 } END { print s + 0 }')"
+[ -s "$wd/mget.cfg" ] || exit 0
+exec curl -s -K "$wd/mget.cfg" >"$wd/mget.codes"
