@@ -66,7 +66,8 @@ MAIL_TSV=$T/mail.tsv CAL_TSV=$T/cal.tsv REP_TSV=$T/rep.tsv
 : >"$REP_TSV"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-say() { echo "bench: $*" >&2; }
+# say MESSAGE: a progress line, with the seconds since the start.
+say() { echo "bench: [$(($(date +%s) - START_S)) s] $*" >&2; }
 
 # measure CMD...: runs CMD (stdout to $T/mout, stderr to $T/merr); prints
 # "wall cpu rss_kb", or "NA NA NA" when CMD failed. Timed by python around
