@@ -96,7 +96,8 @@ demo:
 	@$(MAKE) --no-print-directory $(BUILD)/crmsync
 	@sh scripts/demo.sh $(BUILD)/crmsync
 
-bench: deps
+bench:
+	@sh scripts/deps.sh isync vdirsyncer
 	@$(MAKE) --no-print-directory $(BUILD)/crmsync $(BUILD)/tools/imap_floor \
 		$(BUILD)/tests/test_report_activity
 	@sh scripts/bench.sh $(BUILD)/crmsync $(BUILD)/tools/imap_floor \

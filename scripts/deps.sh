@@ -1,19 +1,25 @@
 #!/bin/sh
-# scripts/deps.sh [demo] - installs the Debian packages crmsync needs to
-# build, test and run its demo (with "demo": only what the demo needs), when
-# any is missing. Silent and fast when all are there:
+# scripts/deps.sh [demo] [PACKAGE...] - installs the Debian packages crmsync
+# needs to build, test and run its demo (with "demo": only what the demo
+# needs), and the PACKAGEs, when any is missing. Silent and fast when all are there:
 # one dpkg-query call. Uses sudo when not root. chromium and systemd are for
 # the tests only: tests/integration/report_html.sh loads the HTML reports
 # headless, tests/integration/ops_sync.sh checks contrib/systemd with
-# systemd-analyze (nothing here needs systemd running).
+# systemd-analyze (nothing here needs systemd running). Package names given
+# as arguments are wanted too: `make bench` asks for its comparison clients
+# (isync, vdirsyncer) that way, so check and demo do not install them.
 set -eu
 # What `make demo` needs: the build, the libraries, and the servers it starts.
 PKGS="build-essential pkg-config libetpan-dev libcurl4-gnutls-dev libical-dev
 libsqlite3-dev sqlite3 libxml2-dev libgnutls28-dev libidn2-dev tzdata ca-certificates
 dovecot-imapd radicale openssl python3"
-# The tests and tools on top (scripts/deps.sh with no argument).
-[ "${1:-}" = demo ] || PKGS="$PKGS clang libclang-rt-14-dev clang-format valgrind curl
-time chromium systemd"
+# The tests and tools on top, unless the first argument is "demo".
+if [ "${1:-}" = demo ]; then
+	shift
+else
+	PKGS="$PKGS clang libclang-rt-14-dev clang-format valgrind curl time chromium systemd"
+fi
+PKGS="$PKGS $*"
 
 missing=""
 for p in $PKGS; do
