@@ -300,7 +300,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	a.p.tz = d.tz;
 	a.p.user = a.user;
 	d.p = a.p;
-	if ((st = cli_store(c, STORE_NOCREATE, &rc)) == NULL)
+	if ((st = cli_store(c, STORE_NOCREATE | STORE_BIG_CACHE, &rc)) == NULL)
 		goto out;
 	if (reports[r].build(st, &a.p, &d, &err) == -1 || write_report(&d, &a, &err) == -1) {
 		rc = cli_fail(&err);

@@ -21,6 +21,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
+	int big_cache; /* STORE_BIG_CACHE */
 	int in_tx;
 	struct {
 		const char *sql;

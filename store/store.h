@@ -30,6 +30,10 @@ struct store;
 enum store_open_flags {
 	STORE_READONLY = 1 << 0, /* no writes, no migration (fails if migration is needed) */
 	STORE_NOCREATE = 1 << 1, /* fail when the database file does not exist */
+	/* A 32 MB page cache instead of 8 MB: for reads that jump around a
+	 * large file (the attribution report looks up each won deal's
+	 * activities by id). */
+	STORE_BIG_CACHE = 1 << 2,
 };
 
 /* Opens or creates the database at `path` (":memory:" for a private
