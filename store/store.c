@@ -169,6 +169,22 @@ static int store_configure(struct store *st, struct err *err)
 	return store_exec(st, "PRAGMA synchronous = NORMAL", err);
 }
 
+/* Once, before SQLite initializes: crmsync runs no threads (parallel
+ * accounts are processes), so SQLite needs no mutexes, and it keeps no
+ * count of the memory it holds. Both cost a lock and bookkeeping on every
+ * allocation, of which a sync makes millions. When SQLite is already
+ * initialized (another user in the process) the calls fail harmlessly. */
+static void store_global_config(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_open(const char *path, int flags, struct err *err)
 {
 	struct store *st = xcalloc(1, sizeof *st);
@@ -180,6 +196,7 @@ struct store *store_open(const char *path, int flags, struct err *err)
 	if (strcmp(path, ":memory:") != 0 && store_create_file(path, flags, err) == -1)
 		goto fail;
 	oflags |= st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	store_global_config();
 	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
 		if (st->db == NULL)
 			oom();
