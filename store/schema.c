@@ -378,12 +378,50 @@ static const char *const schema_v5[] = {
 	NULL,
 };
 
+/* CHECK (x IN ('a', 'b', 'c')): SQLite 3.40 builds a temporary index of
+ * the list each time a row is written, and zeroes a 4 KB page for it: 28
+ * a logged message, 31% of a first sync's instructions (callgrind). The
+ * same checks written as OR chains compile to plain comparisons. Only the
+ * text of the constraints changes, not what is stored, so the table
+ * definitions are edited in place (SQLite's documented writable_schema
+ * procedure) instead of rebuilding the largest tables. */
+static const char *const schema_v6[] = {
+	"PRAGMA writable_schema = ON;",
+	"UPDATE sqlite_schema SET sql = replace(replace(replace(sql, "
+	"'CHECK (kind IN (''email'',''meeting'',''call'',''note''))', "
+	"'CHECK (kind = ''email'' OR kind = ''meeting'' OR kind = ''call'' OR kind = ''note'')'), "
+	"'CHECK (direction IN (''inbound'',''outbound'',''internal''))', "
+	"'CHECK (direction = ''inbound'' OR direction = ''outbound'' OR direction = "
+	"''internal'')'), "
+	"'CHECK (status IN    (''logged'',''scheduled'',''held'',''cancelled'',''declined''))', "
+	"'CHECK (status = ''logged'' OR status = ''scheduled'' OR status = ''held'' OR status = "
+	"''cancelled'' OR status = ''declined'')') "
+	"WHERE type = 'table' AND name = 'activities';",
+	"UPDATE sqlite_schema SET sql = replace(sql, "
+	"'CHECK (role IN    (''from'',''sender'',''reply-to'',''to'',''cc'',''bcc'',''organizer'',"
+	"''attendee''))', "
+	"'CHECK (role = ''from'' OR role = ''sender'' OR role = ''reply-to'' OR role = ''to'' OR "
+	"role = ''cc'' OR role = ''bcc'' OR role = ''organizer'' OR role = ''attendee'')') "
+	"WHERE type = 'table' AND name = 'participants';",
+	"UPDATE sqlite_schema SET sql = replace(sql, "
+	"'CHECK (type IN (''contact'',''company'',''deal''))', "
+	"'CHECK (type = ''contact'' OR type = ''company'' OR type = ''deal'')') "
+	"WHERE type = 'table' AND name = 'activity_links';",
+	"UPDATE sqlite_schema SET sql = replace(sql, "
+	"'CHECK (outcome IN (''logged'',''skipped'',''error''))', "
+	"'CHECK (outcome = ''logged'' OR outcome = ''skipped'' OR outcome = ''error'')') "
+	"WHERE type = 'table' AND name = 'item_outcomes';",
+	"PRAGMA writable_schema = OFF;",
+	NULL,
+};
+
 const struct schema_migration schema_migrations[] = {
-	{1, "initial schema", schema_v1},
-	{2, "deals, purges and explanations", schema_v2},
-	{3, "report indexes", schema_v3},
-	{4, "activity report facts", schema_v4},
-	{5, "sync state and runs by account kind", schema_v5},
+	{1, "initial schema", schema_v1, 0},
+	{2, "deals, purges and explanations", schema_v2, 0},
+	{3, "report indexes", schema_v3, 0},
+	{4, "activity report facts", schema_v4, 0},
+	{5, "sync state and runs by account kind", schema_v5, 0},
+	{6, "CHECK constraints without IN lists", schema_v6, 1},
 };
 
 const int schema_nmigrations = (int)(sizeof schema_migrations / sizeof schema_migrations[0]);

@@ -6,6 +6,10 @@ struct schema_migration {
 	int version; /* user_version after this step */
 	const char *what;
 	const char *const *sql; /* statements, NULL-terminated */
+	/* It rewrites table definitions in sqlite_schema (writable_schema):
+	 * the schema version is bumped so that every connection reads them
+	 * again. */
+	int edits_schema;
 };
 
 extern const struct schema_migration schema_migrations[];

@@ -109,6 +109,24 @@ int store_schema_version(struct store *st)
 	return v;
 }
 
+/* schema_version + 1: every connection, this one included, reads the
+ * table definitions a migration edited in sqlite_schema again. */
+static int store_bump_schema(struct store *st, struct err *err)
+{
+	sqlite3_stmt *s = NULL;
+	char sql[64];
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA schema_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (v < 0)
+		return store_fail(st, err, "reading the schema version");
+	snprintf(sql, sizeof sql, "PRAGMA schema_version = %d", v + 1);
+	return store_exec(st, sql, err);
+}
+
 static int store_migrate(struct store *st, struct err *err)
 {
 	int v = store_schema_version(st), latest = store_schema_latest();
@@ -134,6 +152,7 @@ static int store_migrate(struct store *st, struct err *err)
 		if (store_exec(st, "BEGIN IMMEDIATE", err) == -1)
 			return -1;
 		if (store_exec_list(st, m->sql, err) == -1 || store_exec(st, sql, err) == -1 ||
+		    (m->edits_schema && store_bump_schema(st, err) == -1) ||
 		    store_exec(st, "COMMIT", err) == -1) {
 			store_exec(st, "ROLLBACK", NULL);
 			err_prefix(err, "migration to schema version %d", m->version);

@@ -25,7 +25,10 @@ newdb() {
 	for k in users companies contacts stages deals; do
 		crm -d "$1" import $k "$W/crm/$k.csv"
 	done
-	printf '[store]\npath = %s\n[team]\ndomains = %s\n[caldav "cal"]\nurl = %s\nuser = %s\npassword_env = DAV_PW\nowner = %s\ntimezone = Europe/Berlin\n' \
+	# Radicale builds its item cache on the first request of a calendar:
+	# 1,500 objects took over 30 s on a loaded 2-core machine. The test is
+	# about kills and outages, so the time-out is generous.
+	printf '[store]\npath = %s\n[team]\ndomains = %s\n[caldav "cal"]\nurl = %s\nuser = %s\npassword_env = DAV_PW\nowner = %s\ntimezone = Europe/Berlin\ntimeout = 180s\n' \
 		"$1" "${rep#*@}" "$RADICALE_URL" "$rep" "$rep" >"$1.conf"
 }
 canon() {
