@@ -47,7 +47,9 @@ held = []
 while True:
     held.append(ls.accept()[0])
 EOF
-"$PY" "$T/silent.py" "$T/silent.port" </dev/null >/dev/null 2>&1 &
+# python3 itself, not the servers_py function: $! must be its pid (a
+# function in the background is a subshell, and killing that left python).
+"$SV_PYTHON" "$T/silent.py" "$T/silent.port" </dev/null >/dev/null 2>&1 &
 silent=$!
 silent_stop() { kill "$silent" 2>/dev/null; }
 T_CLEANUP_HOOKS="${T_CLEANUP_HOOKS:-} silent_stop"
