@@ -389,7 +389,7 @@ void rfc5322_addrlist_parse(struct rfc5322_addrctx *ac, const char *field, const
 {
 	struct rfc5322_tok *t;
 	size_t start = 0, i;
-	int angle = 0, saw_at = 0;
+	int angle = 0, saw_at = 0, bracket = 0;
 
 	al_tokenize(ac, s, n);
 	if (ac->ntok == 0)
@@ -400,7 +400,7 @@ void rfc5322_addrlist_parse(struct rfc5322_addrctx *ac, const char *field, const
 			continue;
 		switch (t[i].ch) {
 		case '<':
-			angle = 1;
+			angle = bracket = 1;
 			continue;
 		case '>':
 			angle = 0;
@@ -409,15 +409,12 @@ void rfc5322_addrlist_parse(struct rfc5322_addrctx *ac, const char *field, const
 			saw_at = 1;
 			continue;
 		case ':':
-			/* "Group name:" opens a group; its name is not an address. */
-			if (!angle && !saw_at) {
-				int bracket = 0;
-
-				for (size_t k = start; k < i; k++)
-					bracket |= tk_is(&t[k], '<');
-				if (!bracket)
-					start = i + 1;
-			}
+			/* "Group name:" opens a group; its name is not an address.
+			 * `bracket` says whether a '<' came since `start`: kept as
+			 * we go, since rescanning from `start` at every colon made
+			 * "<>:<>:<>:..." quadratic (minutes for one header). */
+			if (!angle && !saw_at && !bracket)
+				start = i + 1;
 			continue;
 		case ',':
 			/* Inside brackets only an obs-route "@a,@b:" has commas. */
@@ -433,7 +430,7 @@ void rfc5322_addrlist_parse(struct rfc5322_addrctx *ac, const char *field, const
 		}
 		al_element(ac, field, t + start, i - start, out);
 		start = i + 1;
-		angle = saw_at = 0;
+		angle = saw_at = bracket = 0;
 	}
 	al_element(ac, field, t + start, ac->ntok - start, out);
 }
