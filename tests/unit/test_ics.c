@@ -2,6 +2,7 @@
  * attendees and the limits, on small hand-written calendar objects. Real
  * files are in test_ics_golden.c.
  */
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -436,6 +437,48 @@ static void test_window_and_cap(void)
 	free(ics);
 }
 
+/* Found profiling fuzz_ics: a RRULE with COUNT is walked from DTSTART, so every
+ * VEVENT could take ICS_MAX_STEPS; a kilobyte of them took seconds, and
+ * an object seconds per kilobyte. The steps of all rules together are now
+ * bounded: what is left of the object keeps its DTSTART but is not
+ * expanded, with one warning. */
+static void test_step_budget(void)
+{
+	struct buf b;
+	struct ics_result r;
+
+	/* Each walks about 62000 daily steps from 1850 before the window
+	 * (2020), then stops at the instance cap: e0 to e2 fit, e3 runs out,
+	 * e4 is not expanded at all. */
+	buf_init(&b, 1 << 20);
+	buf_addstr(&b, CAL_BEGIN);
+	for (int i = 0; i < 5; i++)
+		buf_addf(&b,
+			 L("BEGIN:VEVENT") L("UID:e%d") L("DTSTART:18500101T090000Z")
+				 L("RRULE:FREQ=DAILY;COUNT=190000") L("END:VEVENT"),
+			 i);
+	buf_addstr(&b, CAL_END);
+	T_OK(parse(b.data, &r) == 0);
+	T_INTEQ(r.n, 3 * ICS_DEFAULT_INSTANCES);
+	T_OK(r.n > 0 && strcmp(r.v[r.n - 1].uid, "e2") == 0);
+	T_OK(has_warning(&r, "VEVENT 'e3': RRULE expansion stopped: more than 200000 RRULE steps"));
+	T_OK(!has_warning(&r, "VEVENT 'e4'"));
+	ics_result_release(&r);
+	buf_release(&b);
+
+	/* Many RRULEs in one VEVENT (RFC 5545 says one) add up the same way. */
+	buf_init(&b, 1 << 20);
+	buf_addstr(&b, CAL_BEGIN L("BEGIN:VEVENT") L("UID:many") L("DTSTART:20200101T090000Z"));
+	for (int i = 0; i < 300; i++)
+		buf_addstr(&b, L("RRULE:FREQ=DAILY"));
+	buf_addstr(&b, L("END:VEVENT") CAL_END);
+	T_OK(parse(b.data, &r) == 0);
+	T_INTEQ(r.n, ICS_DEFAULT_INSTANCES);
+	T_OK(has_warning(&r, "more than 200000 RRULE steps"));
+	ics_result_release(&r);
+	buf_release(&b);
+}
+
 static const char *series_override = CAL_BEGIN L("BEGIN:VEVENT") L("UID:series") L("SEQUENCE:1") L(
 	"SUMMARY:Weekly") L("DTSTART;TZID=Europe/Berlin:20260302T100000")
 	L("DTEND;TZID=Europe/Berlin:20260302T110000") L("RRULE:FREQ=WEEKLY;COUNT=4") L("END:VEVENT")
@@ -746,6 +789,7 @@ int main(void)
 	test_all_day();
 	test_rrule();
 	test_window_and_cap();
+	test_step_budget();
 	test_overrides();
 	test_overrides_more();
 	test_cancelled();
