@@ -91,12 +91,14 @@ struct ics_inst {
 	int64_t start, end;
 };
 
+/* The arrays grow by doubling: one element at a time was quadratic, and
+ * they hold up to ICS_MAX_OBJECT_STEPS instances or one EXDATE per line. */
 struct ics_series {
 	struct ics_ev *m;
 	struct ics_excl *ex;
-	size_t nex;
+	size_t nex, alloc_ex;
 	struct ics_inst *v;
-	size_t n;
+	size_t n, alloc_v;
 };
 
 struct ics_zone {
@@ -909,7 +911,10 @@ static int excluded(const struct ics_series *s, const struct icaltimetype *local
 static void excl_add(struct ics_series *s, const struct icaltimetype *local, int is_date,
 		     int64_t utc)
 {
-	s->ex = xreallocarray(s->ex, s->nex + 1, sizeof *s->ex);
+	if (s->nex == s->alloc_ex) {
+		s->alloc_ex = s->alloc_ex == 0 ? 16 : s->alloc_ex * 2;
+		s->ex = xreallocarray(s->ex, s->alloc_ex, sizeof *s->ex);
+	}
 	s->ex[s->nex].local = *local;
 	s->ex[s->nex].is_date = is_date;
 	s->ex[s->nex].utc = utc;
@@ -935,7 +940,10 @@ static int inst_add(struct ics_ctx *c, struct ics_series *s, struct icaltimetype
 	end = inst_end(c, m, dur, &local, start);
 	if (!in_window(c, start, end) || excluded(s, &local, start))
 		return 0;
-	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	if (s->n == s->alloc_v) {
+		s->alloc_v = s->alloc_v == 0 ? 16 : s->alloc_v * 2;
+		s->v = xreallocarray(s->v, s->alloc_v, sizeof *s->v);
+	}
 	s->v[s->n].local = local;
 	s->v[s->n].start = start;
 	s->v[s->n].end = end;
@@ -1156,7 +1164,7 @@ static void rid_in_master(struct ics_ctx *c, const struct ics_ev *m, struct ics_
 
 static void master_emit(struct ics_ctx *c, struct ics_ev *m, struct ics_ev **ov, size_t nov)
 {
-	struct ics_series s = {m, NULL, 0, NULL, 0};
+	struct ics_series s = {m, NULL, 0, 0, NULL, 0, 0};
 	struct ics_occurrence t;
 	char rid[32];
 	int recurring = icalcomponent_get_first_property(m->comp, ICAL_RRULE_PROPERTY) != NULL ||
@@ -1253,13 +1261,16 @@ static int ev_cmp(const void *a, const void *b)
 
 /* --- The object --- */
 
-static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n)
+static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n, size_t *alloc)
 {
 	icalcomponent *k;
 	icalcomponent_kind kind = icalcomponent_isa(comp);
 
 	if (kind == ICAL_VEVENT_COMPONENT) {
-		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		if (*n == *alloc) {
+			*alloc = *alloc == 0 ? 16 : *alloc * 2;
+			*v = xreallocarray(*v, *alloc, sizeof **v);
+		}
 		memset(&(*v)[*n], 0, sizeof **v);
 		(*v)[*n].comp = comp;
 		(*v)[*n].order = *n;
@@ -1270,7 +1281,7 @@ static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n)
 		return;
 	for (k = icalcomponent_get_first_component(comp, ICAL_ANY_COMPONENT); k != NULL;
 	     k = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT))
-		ev_collect(k, v, n);
+		ev_collect(k, v, n, alloc);
 }
 
 /* The first X-LIC-ERROR text, depth first. */
@@ -1448,11 +1459,11 @@ static int root_ok(icalcomponent *root)
 static int parse_tree(struct ics_ctx *c, struct err *err)
 {
 	struct ics_ev *v = NULL;
-	size_t n = 0;
+	size_t n = 0, alloc = 0;
 	int rc = -1;
 
 	count_errors(c);
-	ev_collect(c->root, &v, &n);
+	ev_collect(c->root, &v, &n, &alloc);
 	if (n == 0) {
 		warn(c, NULL, "no VEVENT");
 	} else if (events_emit(c, v, n) == 0) {
