@@ -78,11 +78,10 @@ struct ics_ev {
 	struct ics_dur dur;
 };
 
-/* An instant excluded from a series (EXDATE, or overridden). */
-struct ics_excl {
-	struct icaltimetype local;
-	int is_date;
-	int64_t utc;
+/* A sorted set of numbers: the instants excluded from a series. */
+struct ics_keys {
+	int64_t *v;
+	size_t n, alloc;
 };
 
 /* An instance of a series before it becomes an occurrence. */
@@ -92,11 +91,15 @@ struct ics_inst {
 };
 
 /* The arrays grow by doubling: one element at a time was quadratic, and
- * they hold up to ICS_MAX_OBJECT_STEPS instances or one EXDATE per line. */
+ * they hold up to ICS_MAX_OBJECT_STEPS instances or one EXDATE per line.
+ * Exclusions (EXDATEs and overridden instances) are matched by date when
+ * the series or the exclusion is all-day, else by UTC second: ex_days and
+ * ex_utc hold those keys, sorted before expansion, so that checking an
+ * instance is a binary search and not a walk over every EXDATE (which
+ * made 50000 EXDATEs take 1.3 s). */
 struct ics_series {
 	struct ics_ev *m;
-	struct ics_excl *ex;
-	size_t nex, alloc_ex;
+	struct ics_keys ex_days, ex_utc;
 	struct ics_inst *v;
 	size_t n, alloc_v;
 };
@@ -891,34 +894,48 @@ static int64_t inst_end(struct ics_ctx *c, const struct ics_ev *m, const struct 
 	return start + d->secs;
 }
 
-static int same_date(const struct icaltimetype *a, const struct icaltimetype *b)
+static void keys_add(struct ics_keys *k, int64_t x)
 {
-	return a->year == b->year && a->month == b->month && a->day == b->day;
+	if (k->n == k->alloc) {
+		k->alloc = k->alloc == 0 ? 16 : k->alloc * 2;
+		k->v = xreallocarray(k->v, k->alloc, sizeof *k->v);
+	}
+	k->v[k->n++] = x;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int keys_has(const struct ics_keys *k, int64_t x)
+{
+	return k->n > 0 && bsearch(&x, k->v, k->n, sizeof *k->v, key_cmp) != NULL;
+}
+
+/* Call once every exclusion is added, before the first excluded(). */
+static void excl_sort(struct ics_series *s)
+{
+	if (s->ex_days.n > 1)
+		qsort(s->ex_days.v, s->ex_days.n, sizeof *s->ex_days.v, key_cmp);
+	if (s->ex_utc.n > 1)
+		qsort(s->ex_utc.v, s->ex_utc.n, sizeof *s->ex_utc.v, key_cmp);
 }
 
 static int excluded(const struct ics_series *s, const struct icaltimetype *local, int64_t start)
 {
-	for (size_t i = 0; i < s->nex; i++) {
-		const struct ics_excl *x = &s->ex[i];
-
-		if (s->m->start.is_date || x->is_date ? same_date(&x->local, local) :
-							x->utc == start)
-			return 1;
-	}
-	return 0;
+	return keys_has(&s->ex_days, tt_days(local)) || keys_has(&s->ex_utc, start);
 }
 
 static void excl_add(struct ics_series *s, const struct icaltimetype *local, int is_date,
 		     int64_t utc)
 {
-	if (s->nex == s->alloc_ex) {
-		s->alloc_ex = s->alloc_ex == 0 ? 16 : s->alloc_ex * 2;
-		s->ex = xreallocarray(s->ex, s->alloc_ex, sizeof *s->ex);
-	}
-	s->ex[s->nex].local = *local;
-	s->ex[s->nex].is_date = is_date;
-	s->ex[s->nex].utc = utc;
-	s->nex++;
+	if (s->m->start.is_date || is_date)
+		keys_add(&s->ex_days, tt_days(local));
+	else
+		keys_add(&s->ex_utc, utc);
 }
 
 /* Adds the instance at wall clock `local` unless excluded or outside the
@@ -1164,15 +1181,18 @@ static void rid_in_master(struct ics_ctx *c, const struct ics_ev *m, struct ics_
 
 static void master_emit(struct ics_ctx *c, struct ics_ev *m, struct ics_ev **ov, size_t nov)
 {
-	struct ics_series s = {m, NULL, 0, 0, NULL, 0, 0};
+	struct ics_series s;
 	struct ics_occurrence t;
 	char rid[32];
 	int recurring = icalcomponent_get_first_property(m->comp, ICAL_RRULE_PROPERTY) != NULL ||
 			icalcomponent_get_first_property(m->comp, ICAL_RDATE_PROPERTY) != NULL;
 
+	memset(&s, 0, sizeof s);
+	s.m = m;
 	excl_read(c, &s);
 	for (size_t i = 0; i < nov; i++)
 		excl_add(&s, &ov[i]->rid.local, m->start.is_date, ov[i]->rid.utc);
+	excl_sort(&s);
 	series_collect(c, &s);
 	if (s.n > 0) {
 		tmpl_read(c, m, ev_cancelled(m->comp), &t);
@@ -1182,7 +1202,8 @@ static void master_emit(struct ics_ctx *c, struct ics_ev *m, struct ics_ev **ov,
 		}
 		occ_clear(&t);
 	}
-	free(s.ex);
+	free(s.ex_days.v);
+	free(s.ex_utc.v);
 	free(s.v);
 }
 
