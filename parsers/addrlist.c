@@ -91,6 +91,20 @@ static const char *al_delimited(const char *p, const char *end, int *closed)
 	return end;
 }
 
+/* Length of the encoded word at p, or 0. *noword is where the last failed
+ * scan said words may start again: a run of "=?x?Q?a." is scanned once,
+ * not once per '=' (which made a 240 KB To: take 1.8 s). */
+static size_t al_word(const char *p, const char *end, const char **noword)
+{
+	size_t wl, skip;
+
+	if (*p != '=' || p < *noword)
+		return 0;
+	if ((wl = rfc2047_word_len(p, (size_t)(end - p), &skip)) == 0)
+		*noword = p + skip;
+	return wl;
+}
+
 static struct rfc5322_tok *al_push(struct rfc5322_addrctx *ac)
 {
 	if (ac->ntok == ac->captok) {
@@ -102,7 +116,7 @@ static struct rfc5322_tok *al_push(struct rfc5322_addrctx *ac)
 
 static void al_tokenize(struct rfc5322_addrctx *ac, const char *s, size_t n)
 {
-	const char *p = s, *end = s + n, *q;
+	const char *p = s, *end = s + n, *q, *noword = s;
 	struct rfc5322_tok *t;
 	int sp = 0;
 	size_t wl;
@@ -132,7 +146,7 @@ static void al_tokenize(struct rfc5322_addrctx *ac, const char *s, size_t n)
 			t->ch = *p;
 			t->p = p++;
 			t->len = 1;
-		} else if (*p == '=' && (wl = rfc2047_word_len(p, (size_t)(end - p))) > 0) {
+		} else if ((wl = al_word(p, end, &noword)) > 0) {
 			t->type = TK_ATOM;
 			t->p = p;
 			t->len = wl;
