@@ -46,7 +46,7 @@ struct import_row {
 /* Lists split out of one cell: canonical keys and the text as written. */
 struct import_list {
 	char **keys, **written;
-	size_t n;
+	size_t n, alloc; /* grown by doubling: a cell may hold 100000 items */
 	int present;
 };
 
@@ -147,8 +147,11 @@ static int imp_list(struct import_ctx *ctx, const char *col, const char *v, int 
 			imp_list_free(l);
 			return -1;
 		}
-		l->keys = xreallocarray(l->keys, l->n + 1, sizeof *l->keys);
-		l->written = xreallocarray(l->written, l->n + 1, sizeof *l->written);
+		if (l->n == l->alloc) {
+			l->alloc = l->alloc == 0 ? 8 : l->alloc * 2;
+			l->keys = xreallocarray(l->keys, l->alloc, sizeof *l->keys);
+			l->written = xreallocarray(l->written, l->alloc, sizeof *l->written);
+		}
 		l->keys[l->n] = key;
 		l->written[l->n++] = item;
 	}
