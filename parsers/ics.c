@@ -51,9 +51,9 @@
 /* Heap bytes the occurrences of one object may hold. Each occurrence is
  * a copy of its VEVENT's text and attendees, so a 1 MB DESCRIPTION
  * repeating daily took 1 GB, and so did 20 daily VEVENTs of 500 attendees
- * (160 KB). 128 KB an occurrence for a full series: 128 MB at the default
- * instance cap. */
-#define ICS_MAX_OCC_BYTES(cap) (128 * 1024 * (size_t)(cap))
+ * (160 KB). 64 KB an occurrence for a full series (500 attendees take
+ * about 37 KB): 64 MB at the default instance cap. */
+#define ICS_MAX_OCC_BYTES(cap) (64 * 1024 * (size_t)(cap))
 
 /* A DATE or DATE-TIME value as written, and what it means. */
 struct ics_when {
