@@ -6,14 +6,16 @@
 #      input at a time (nothing is written next to them);
 #   2. fuzzes for FUZZ_SECONDS (default 6) on a copy of the corpus in a
 #      temporary directory, so new inputs never land in the repository.
-# Any crash, leak, time-out (FUZZ_TIMEOUT s for one input, default 10) or
-# UBSan report fails the target; the input that did it is kept in
+# Any crash, leak, time-out (FUZZ_TIMEOUT s for one input, default 25: well
+# under what the regression inputs take when their bug is back, well over
+# what they take fixed, on a busy machine too) or UBSan report fails the
+# target; the input that did it is kept in
 # BINDIR/../artifacts/. Prints one line per target (executions, cov: and ft:
 # from libFuzzer's final stats) and ends with "N passed, N failed".
 set -u
 bindir=${1:?usage: smoke.sh BINDIR}
 : "${FUZZ_SECONDS:=6}"
-: "${FUZZ_TIMEOUT:=10}"
+: "${FUZZ_TIMEOUT:=25}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 artifacts=$(cd "$bindir/.." && pwd)/artifacts
 mkdir -p "$artifacts"
