@@ -4,6 +4,9 @@
 #   make check      install missing packages, build with -Werror, run every test
 #   make asan       ASan+UBSan build in build-asan/, full test run
 #   make valgrind   -O0 build in build-vg/, unit tests under valgrind
+#   make fuzz       libFuzzer targets (tests/fuzz/fuzz_*.c) in build-fuzz/fuzz/
+#   make fuzz-smoke those targets, FUZZ_SECONDS each on a copy of their corpus,
+#                   plus a replay of the corpus and the regression inputs
 #   make demo       install missing packages, build, run the demo
 #   make format / format-check / check-symbols / banned / clean
 
@@ -41,8 +44,16 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA := $(BUILD)/libcrmsync.a
+# libFuzzer targets; the library objects get -fsanitize=fuzzer-no-link from
+# FUZZ_SAN, each target's link adds the fuzzer's main().
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_SECONDS ?= 6
 
-.PHONY: all check test unit asan valgrind demo bench format format-check check-symbols banned clean deps
+.PHONY: all check test unit asan valgrind fuzz fuzz-targets fuzz-smoke demo bench format \
+	format-check check-symbols banned clean deps
 
 all: crmsync
 
@@ -69,6 +80,10 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBA) $(LIBS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(LIBA) $(LIBS)
+
 deps:
 	@sh scripts/deps.sh
 
@@ -91,6 +106,15 @@ valgrind: deps
 	@$(MAKE) --no-print-directory test BUILD=build-vg OPT="-O0 -g" \
 		VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(CURDIR)/tests/valgrind.supp"
 
+fuzz:
+	@$(MAKE) --no-print-directory fuzz-targets BUILD=build-fuzz CC=clang OPT="-O1 -g" \
+		SAN="$(FUZZ_SAN)"
+
+fuzz-targets: $(FUZZ_BIN)
+
+fuzz-smoke: fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/smoke.sh build-fuzz/fuzz
+
 demo:
 	@sh scripts/deps.sh demo
 	@$(MAKE) --no-print-directory $(BUILD)/crmsync
@@ -103,7 +127,8 @@ bench:
 	@sh scripts/bench.sh $(BUILD)/crmsync $(BUILD)/tools/imap_floor \
 		$(BUILD)/tests/test_report_activity
 
-SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch] tests/tools/*.[ch])
+SRC_ALL := $(wildcard $(addsuffix /*.[ch],$(LIB_DIRS)) tests/unit/*.[ch] tests/tools/*.[ch] \
+	tests/fuzz/*.[ch])
 format:
 	clang-format -i $(SRC_ALL)
 

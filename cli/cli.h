@@ -72,6 +72,23 @@ void cli_accounts_release(struct cli_accounts *s);
 
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
+
+struct csv_reader;
+
+/* What one CSV import did to its records. */
+struct cli_import_tally {
+	long added, updated, unchanged;
+};
+
+/* The body of `crmsync import KIND FILE.csv`, without the file and the
+ * transaction (tests/fuzz/fuzz_import.c drives it too): KIND is users,
+ * companies, contacts, stages or deals; the header row and every record of
+ * csv are checked and upserted into st, inside a transaction the caller
+ * began and commits, or rolls back when this fails. Returns 0 and adds to
+ * *t, or -1 with err set (ERR_USAGE "FILE:LINE: ..." for bad input, an
+ * unknown KIND included; a database error as the store sets it). */
+int cli_import_csv(struct store *st, const char *kind, struct csv_reader *csv, int64_t now,
+		   int plus_addressing, struct cli_import_tally *t, struct err *err);
 int cmd_activities(struct cli *c, int argc, char **argv);
 int cmd_check_config(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);

@@ -46,7 +46,7 @@ struct import_row {
 /* Lists split out of one cell: canonical keys and the text as written. */
 struct import_list {
 	char **keys, **written;
-	size_t n;
+	size_t n, alloc; /* grown by doubling: a cell may hold 100000 items */
 	int present;
 };
 
@@ -147,8 +147,11 @@ static int imp_list(struct import_ctx *ctx, const char *col, const char *v, int 
 			imp_list_free(l);
 			return -1;
 		}
-		l->keys = xreallocarray(l->keys, l->n + 1, sizeof *l->keys);
-		l->written = xreallocarray(l->written, l->n + 1, sizeof *l->written);
+		if (l->n == l->alloc) {
+			l->alloc = l->alloc == 0 ? 8 : l->alloc * 2;
+			l->keys = xreallocarray(l->keys, l->alloc, sizeof *l->keys);
+			l->written = xreallocarray(l->written, l->alloc, sizeof *l->written);
+		}
 		l->keys[l->n] = key;
 		l->written[l->n++] = item;
 	}
@@ -555,12 +558,8 @@ static int imp_row(struct import_ctx *ctx, const struct import_kind *k, const in
 	return k->row(ctx, &r, ch, err);
 }
 
-struct imp_tally {
-	long added, updated, unchanged;
-};
-
 static int imp_rows(struct import_ctx *ctx, const struct import_kind *k, struct csv_reader *csv,
-		    struct imp_tally *t, struct err *err)
+		    struct cli_import_tally *t, struct err *err)
 {
 	struct csv_record rec;
 	int map[CSV_MAX_FIELDS];
@@ -628,11 +627,33 @@ static int import_usage(FILE *fp)
 	return fp == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
+int cli_import_csv(struct store *st, const char *kind, struct csv_reader *csv, int64_t now,
+		   int plus_addressing, struct cli_import_tally *t, struct err *err)
+{
+	const struct import_kind *k = NULL;
+	struct import_ctx ctx = {0};
+	int rc;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kind, kinds[i].name) == 0)
+			k = &kinds[i];
+	if (k == NULL)
+		return err_set(err, ERR_USAGE, "unknown kind '%s'", kind);
+	ctx.st = st;
+	ctx.now = now;
+	ctx.plus_addressing = plus_addressing;
+	ctx.keyword = k->keyword;
+	strset_init(&ctx.seen);
+	rc = imp_rows(&ctx, k, csv, t, err);
+	strset_release(&ctx.seen);
+	return rc;
+}
+
 static int import_file(struct cli *c, const struct import_kind *k, const char *path)
 {
-	struct import_ctx ctx = {0};
-	struct imp_tally t = {0, 0, 0};
+	struct cli_import_tally t = {0, 0, 0};
 	struct csv_reader *csv = NULL;
+	struct store *st = NULL;
 	struct err err;
 	int rc = EXIT_OK;
 
@@ -641,15 +662,12 @@ static int import_file(struct cli *c, const struct import_kind *k, const char *p
 		return EXIT_USAGE;
 	if ((csv = csv_open_file(path, &err)) == NULL)
 		return cli_fail(&err);
-	if ((ctx.st = cli_store(c, 0, &rc)) == NULL)
+	if ((st = cli_store(c, 0, &rc)) == NULL)
 		goto out;
-	ctx.now = c->now;
-	ctx.plus_addressing = c->cfg->plus_addressing;
-	ctx.keyword = k->keyword;
-	strset_init(&ctx.seen);
-	if (store_begin(ctx.st, &err) == -1 || imp_rows(&ctx, k, csv, &t, &err) == -1 ||
-	    store_commit(ctx.st, &err) == -1) {
-		store_rollback(ctx.st);
+	if (store_begin(st, &err) == -1 ||
+	    cli_import_csv(st, k->name, csv, c->now, c->cfg->plus_addressing, &t, &err) == -1 ||
+	    store_commit(st, &err) == -1) {
+		store_rollback(st);
 		rc = cli_fail(&err);
 		if (rc != EXIT_DB)
 			fprintf(stderr, "crmsync: %s: nothing imported\n", path);
@@ -658,8 +676,7 @@ static int import_file(struct cli *c, const struct import_kind *k, const char *p
 	printf("%s: %ld added, %ld updated, %ld unchanged\n", k->name, t.added, t.updated,
 	       t.unchanged);
 out:
-	strset_release(&ctx.seen);
-	store_close(&ctx.st);
+	store_close(&st);
 	csv_close(csv);
 	return rc;
 }

@@ -609,13 +609,19 @@ char *davxml_href_normalize(const char *base_url, const char *href)
 #define XMLNS_C	 "xmlns:C=\"urn:ietf:params:xml:ns:caldav\""
 #define XMLNS_CS "xmlns:CS=\"http://calendarserver.org/ns/\""
 
-/* Text or attribute content: the five specials escaped, control
- * characters XML 1.0 cannot carry dropped. */
+/* Text or attribute content: the five specials escaped, what XML 1.0
+ * cannot carry dropped: control characters, and U+FFFE and U+FFFF (EF BF
+ * BE/BF), which fuzz_davxml's well-formedness check found passing. */
 static void add_escaped(struct buf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
+		if (c == 0xef && (unsigned char)s[1] == 0xbf &&
+		    ((unsigned char)s[2] == 0xbe || (unsigned char)s[2] == 0xbf)) {
+			s += 2;
+			continue;
+		}
 		switch (c) {
 		case '&':
 			buf_addstr(b, "&amp;");

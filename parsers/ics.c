@@ -43,6 +43,18 @@
 #define ICS_SECS_MIN	    (-62135596800LL) /* 0001-01-01 */
 #define ICS_SECS_MAX	    (253402300799LL) /* 9999-12-31T23:59:59 */
 
+/* RRULE iterator steps per object, all rules together: a rule with COUNT is
+ * walked from DTSTART, so each VEVENT could take ICS_MAX_STEPS and an object
+ * hold thousands (2.6 us a step at -O2: 1 KB of them took 1.6 s). Twice
+ * the occurrences an object may give is plenty for real ones. */
+#define ICS_MAX_OBJECT_STEPS (2 * ICS_MAX_OCCURRENCES)
+/* Heap bytes the occurrences of one object may hold. Each occurrence is
+ * a copy of its VEVENT's text and attendees, so a 1 MB DESCRIPTION
+ * repeating daily took 1 GB, and so did 20 daily VEVENTs of 500 attendees
+ * (160 KB). 64 KB an occurrence for a full series (500 attendees take
+ * about 37 KB): 64 MB at the default instance cap. */
+#define ICS_MAX_OCC_BYTES(cap) (64 * 1024 * (size_t)(cap))
+
 /* A DATE or DATE-TIME value as written, and what it means. */
 struct ics_when {
 	struct icaltimetype local; /* wall clock as written; zone NULL */
@@ -72,11 +84,10 @@ struct ics_ev {
 	struct ics_dur dur;
 };
 
-/* An instant excluded from a series (EXDATE, or overridden). */
-struct ics_excl {
-	struct icaltimetype local;
-	int is_date;
-	int64_t utc;
+/* A sorted set of numbers: the instants excluded from a series. */
+struct ics_keys {
+	int64_t *v;
+	size_t n, alloc;
 };
 
 /* An instance of a series before it becomes an occurrence. */
@@ -85,12 +96,18 @@ struct ics_inst {
 	int64_t start, end;
 };
 
+/* The arrays grow by doubling: one element at a time was quadratic, and
+ * they hold up to ICS_MAX_OBJECT_STEPS instances or one EXDATE per line.
+ * Exclusions (EXDATEs and overridden instances) are matched by date when
+ * the series or the exclusion is all-day, else by UTC second: ex_days and
+ * ex_utc hold those keys, sorted before expansion, so that checking an
+ * instance is a binary search and not a walk over every EXDATE (which
+ * made 50000 EXDATEs take 1.3 s). */
 struct ics_series {
 	struct ics_ev *m;
-	struct ics_excl *ex;
-	size_t nex;
+	struct ics_keys ex_days, ex_utc;
 	struct ics_inst *v;
-	size_t n;
+	size_t n, alloc_v;
 };
 
 struct ics_zone {
@@ -111,8 +128,10 @@ struct ics_ctx {
 	size_t cap; /* instances per series */
 	int64_t wstart, wend;
 	size_t nwarn_dropped;
+	size_t steps;	   /* RRULE iterator steps so far, all rules */
+	size_t occ_bytes;  /* what the occurrences hold so far (occ_cost) */
 	char *skip_reason; /* owned: why the first unusable VEVENT was skipped */
-	int warned_charset, warned_occ;
+	int warned_charset, warned_occ, warned_steps, warned_bytes;
 	size_t alloc_occ, alloc_warn;
 };
 
@@ -833,8 +852,32 @@ static void person_copy(struct ics_person *d, const struct ics_person *s)
 	d->role = str_dup0(s->role);
 }
 
-static void occ_push(struct ics_ctx *c, const struct ics_occurrence *t, const char *rid,
-		     int64_t start, int64_t end)
+static size_t str_cost(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+static size_t person_cost(const struct ics_person *p)
+{
+	return sizeof *p + str_cost(p->address) + str_cost(p->key) + str_cost(p->name) +
+	       str_cost(p->partstat) + str_cost(p->role);
+}
+
+/* Heap bytes of an occurrence copied from template t (ICS_MAX_OCC_BYTES). */
+static size_t occ_cost(const struct ics_occurrence *t)
+{
+	size_t n = sizeof *t + str_cost(t->uid) + str_cost(t->summary) + str_cost(t->location) +
+		   str_cost(t->description) + str_cost(t->status) + person_cost(&t->organizer);
+
+	for (size_t i = 0; i < t->nattendees; i++)
+		n += person_cost(&t->attendees[i]);
+	return n;
+}
+
+/* Adds an occurrence copied from template t, which costs `cost` bytes
+ * (occ_cost of t, worked out once per template). */
+static void occ_push(struct ics_ctx *c, const struct ics_occurrence *t, size_t cost,
+		     const char *rid, int64_t start, int64_t end)
 {
 	struct ics_result *r = c->res;
 	struct ics_occurrence *o;
@@ -846,6 +889,14 @@ static void occ_push(struct ics_ctx *c, const struct ics_occurrence *t, const ch
 		c->warned_occ = 1;
 		return;
 	}
+	if (c->occ_bytes + cost > ICS_MAX_OCC_BYTES(c->cap)) {
+		if (!c->warned_bytes)
+			warn(c, NULL, "occurrences over %zu bytes in all, the rest dropped",
+			     ICS_MAX_OCC_BYTES(c->cap));
+		c->warned_bytes = 1;
+		return;
+	}
+	c->occ_bytes += cost;
 	if (r->n == c->alloc_occ) {
 		c->alloc_occ = c->alloc_occ == 0 ? 16 : c->alloc_occ * 2;
 		r->v = xreallocarray(r->v, c->alloc_occ, sizeof *r->v);
@@ -882,31 +933,48 @@ static int64_t inst_end(struct ics_ctx *c, const struct ics_ev *m, const struct 
 	return start + d->secs;
 }
 
-static int same_date(const struct icaltimetype *a, const struct icaltimetype *b)
+static void keys_add(struct ics_keys *k, int64_t x)
 {
-	return a->year == b->year && a->month == b->month && a->day == b->day;
+	if (k->n == k->alloc) {
+		k->alloc = k->alloc == 0 ? 16 : k->alloc * 2;
+		k->v = xreallocarray(k->v, k->alloc, sizeof *k->v);
+	}
+	k->v[k->n++] = x;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int keys_has(const struct ics_keys *k, int64_t x)
+{
+	return k->n > 0 && bsearch(&x, k->v, k->n, sizeof *k->v, key_cmp) != NULL;
+}
+
+/* Call once every exclusion is added, before the first excluded(). */
+static void excl_sort(struct ics_series *s)
+{
+	if (s->ex_days.n > 1)
+		qsort(s->ex_days.v, s->ex_days.n, sizeof *s->ex_days.v, key_cmp);
+	if (s->ex_utc.n > 1)
+		qsort(s->ex_utc.v, s->ex_utc.n, sizeof *s->ex_utc.v, key_cmp);
 }
 
 static int excluded(const struct ics_series *s, const struct icaltimetype *local, int64_t start)
 {
-	for (size_t i = 0; i < s->nex; i++) {
-		const struct ics_excl *x = &s->ex[i];
-
-		if (s->m->start.is_date || x->is_date ? same_date(&x->local, local) :
-							x->utc == start)
-			return 1;
-	}
-	return 0;
+	return keys_has(&s->ex_days, tt_days(local)) || keys_has(&s->ex_utc, start);
 }
 
 static void excl_add(struct ics_series *s, const struct icaltimetype *local, int is_date,
 		     int64_t utc)
 {
-	s->ex = xreallocarray(s->ex, s->nex + 1, sizeof *s->ex);
-	s->ex[s->nex].local = *local;
-	s->ex[s->nex].is_date = is_date;
-	s->ex[s->nex].utc = utc;
-	s->nex++;
+	if (s->m->start.is_date || is_date)
+		keys_add(&s->ex_days, tt_days(local));
+	else
+		keys_add(&s->ex_utc, utc);
 }
 
 /* Adds the instance at wall clock `local` unless excluded or outside the
@@ -928,7 +996,10 @@ static int inst_add(struct ics_ctx *c, struct ics_series *s, struct icaltimetype
 	end = inst_end(c, m, dur, &local, start);
 	if (!in_window(c, start, end) || excluded(s, &local, start))
 		return 0;
-	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	if (s->n == s->alloc_v) {
+		s->alloc_v = s->alloc_v == 0 ? 16 : s->alloc_v * 2;
+		s->v = xreallocarray(s->v, s->alloc_v, sizeof *s->v);
+	}
 	s->v[s->n].local = local;
 	s->v[s->n].start = start;
 	s->v[s->n].end = end;
@@ -1007,6 +1078,14 @@ static void rrule_expand(struct ics_ctx *c, struct ics_series *s, icalproperty *
 		warn(c, m->uid, "RRULE with COUNT starting before %d ignored", ICS_YEAR_MIN);
 		return;
 	}
+	if (c->steps >= ICS_MAX_OBJECT_STEPS) {
+		if (!c->warned_steps)
+			warn(c, m->uid,
+			     "RRULE not expanded: more than %d RRULE steps in the object",
+			     ICS_MAX_OBJECT_STEPS);
+		c->warned_steps = 1;
+		return;
+	}
 	rule_bound(c, m, &r);
 	dt.zone = NULL;
 	if ((it = icalrecur_iterator_new(r, dt)) == NULL) {
@@ -1017,6 +1096,13 @@ static void rrule_expand(struct ics_ctx *c, struct ics_series *s, icalproperty *
 	while (!icaltime_is_null_time(t = icalrecur_iterator_next(it))) {
 		if (++steps > ICS_MAX_STEPS) {
 			warn(c, m->uid, "RRULE expansion stopped after %d steps", ICS_MAX_STEPS);
+			break;
+		}
+		if (++c->steps > ICS_MAX_OBJECT_STEPS) {
+			warn(c, m->uid,
+			     "RRULE expansion stopped: more than %d RRULE steps in the object",
+			     ICS_MAX_OBJECT_STEPS);
+			c->warned_steps = 1;
 			break;
 		}
 		if (inst_add(c, s, t, &m->dur) == 1 || s->n - first > c->cap)
@@ -1134,25 +1220,31 @@ static void rid_in_master(struct ics_ctx *c, const struct ics_ev *m, struct ics_
 
 static void master_emit(struct ics_ctx *c, struct ics_ev *m, struct ics_ev **ov, size_t nov)
 {
-	struct ics_series s = {m, NULL, 0, NULL, 0};
+	struct ics_series s;
 	struct ics_occurrence t;
+	size_t cost;
 	char rid[32];
 	int recurring = icalcomponent_get_first_property(m->comp, ICAL_RRULE_PROPERTY) != NULL ||
 			icalcomponent_get_first_property(m->comp, ICAL_RDATE_PROPERTY) != NULL;
 
+	memset(&s, 0, sizeof s);
+	s.m = m;
 	excl_read(c, &s);
 	for (size_t i = 0; i < nov; i++)
 		excl_add(&s, &ov[i]->rid.local, m->start.is_date, ov[i]->rid.utc);
+	excl_sort(&s);
 	series_collect(c, &s);
 	if (s.n > 0) {
 		tmpl_read(c, m, ev_cancelled(m->comp), &t);
+		cost = occ_cost(&t);
 		for (size_t i = 0; i < s.n; i++) {
 			fmt_rid(rid, sizeof rid, &s.v[i].local, s.v[i].start, m->start.is_date);
-			occ_push(c, &t, recurring ? rid : NULL, s.v[i].start, s.v[i].end);
+			occ_push(c, &t, cost, recurring ? rid : NULL, s.v[i].start, s.v[i].end);
 		}
 		occ_clear(&t);
 	}
-	free(s.ex);
+	free(s.ex_days.v);
+	free(s.ex_utc.v);
 	free(s.v);
 }
 
@@ -1175,7 +1267,7 @@ static void override_emit(struct ics_ctx *c, struct ics_ev *m, struct ics_ev *o)
 	fmt_rid(rid, sizeof rid, &o->rid.local, o->rid.utc,
 		m != NULL ? m->start.is_date : o->rid.is_date);
 	tmpl_read(c, o, ev_cancelled(o->comp) || (m != NULL && ev_cancelled(m->comp)), &t);
-	occ_push(c, &t, rid, start, end);
+	occ_push(c, &t, occ_cost(&t), rid, start, end);
 	occ_clear(&t);
 }
 
@@ -1231,13 +1323,16 @@ static int ev_cmp(const void *a, const void *b)
 
 /* --- The object --- */
 
-static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n)
+static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n, size_t *alloc)
 {
 	icalcomponent *k;
 	icalcomponent_kind kind = icalcomponent_isa(comp);
 
 	if (kind == ICAL_VEVENT_COMPONENT) {
-		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		if (*n == *alloc) {
+			*alloc = *alloc == 0 ? 16 : *alloc * 2;
+			*v = xreallocarray(*v, *alloc, sizeof **v);
+		}
 		memset(&(*v)[*n], 0, sizeof **v);
 		(*v)[*n].comp = comp;
 		(*v)[*n].order = *n;
@@ -1248,7 +1343,7 @@ static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n)
 		return;
 	for (k = icalcomponent_get_first_component(comp, ICAL_ANY_COMPONENT); k != NULL;
 	     k = icalcomponent_get_next_component(comp, ICAL_ANY_COMPONENT))
-		ev_collect(k, v, n);
+		ev_collect(k, v, n, alloc);
 }
 
 /* The first X-LIC-ERROR text, depth first. */
@@ -1426,11 +1521,11 @@ static int root_ok(icalcomponent *root)
 static int parse_tree(struct ics_ctx *c, struct err *err)
 {
 	struct ics_ev *v = NULL;
-	size_t n = 0;
+	size_t n = 0, alloc = 0;
 	int rc = -1;
 
 	count_errors(c);
-	ev_collect(c->root, &v, &n);
+	ev_collect(c->root, &v, &n, &alloc);
 	if (n == 0) {
 		warn(c, NULL, "no VEVENT");
 	} else if (events_emit(c, v, n) == 0) {

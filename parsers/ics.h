@@ -69,7 +69,10 @@ struct ics_result {
  * ics_result_release), or -1 with err (ERR_DATA) when the input is not
  * iCalendar at all, is larger than ICS_MAX_BYTES, or holds no VEVENT that
  * can be read (no UID or no DTSTART). Problems with one VEVENT among
- * several are warnings. */
+ * several are warnings. The work one object can cause is bounded, beyond
+ * the instance cap per series: RRULE iterator steps of all its rules, its
+ * occurrences, and the bytes they hold (ICS_MAX_* in ics.c); what goes past
+ * a bound is dropped with a warning. */
 int ics_parse(const char *text, size_t len, const struct ics_options *o, struct ics_result *out,
 	      struct err *err);
 void ics_result_release(struct ics_result *r);

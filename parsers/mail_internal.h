@@ -112,8 +112,10 @@ void rfc5322_addrlist_parse(struct rfc5322_addrctx *ac, const char *field, const
 
 /* ---- rfc2047.c: charsets and encoded words ---- */
 
-/* Length of the RFC 2047 encoded word at s ("=?cs?e?text?="), or 0. */
-size_t rfc2047_word_len(const char *s, size_t n);
+/* Length of the RFC 2047 encoded word at s ("=?cs?e?text?="), or 0; then
+ * *skip (may be NULL) gets how many bytes from s on cannot start one
+ * either (at least 1), so that callers scan a run of broken words once. */
+size_t rfc2047_word_len(const char *s, size_t n, size_t *skip);
 /* Appends s[0..n) to out with encoded words decoded (see mail_decode_words);
  * returns the number of words whose charset is unknown (their bytes are
  * then taken as UTF-8 or windows-1252). */

@@ -355,15 +355,25 @@ struct ew {
 	char enc;
 };
 
+static int is_wsp_crlf(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* RFC 2047 §2: "=?" charset "?" encoding "?" encoded-text "?=", with no
- * white space anywhere in it. Returns its length and fills *w, or 0. */
-static size_t ew_scan(const char *s, size_t n, struct ew *w)
+ * white space anywhere in it. Returns its length and fills *w, or 0 and
+ * sets *skip to how many bytes from s on cannot start a word either (at
+ * least 1): when the text runs into white space or the end without a
+ * "?=", every "=?" before that point would too. Skipping them keeps a run
+ * of "=?x?Q?a" linear; rescanning made a 280 KB Subject take 3 s. */
+static size_t ew_scan(const char *s, size_t n, struct ew *w, size_t *skip)
 {
 	size_t i = 2;
 
+	*skip = 1;
 	if (n < 8 || s[0] != '=' || s[1] != '?')
 		return 0;
-	while (i < n && s[i] != '?' && s[i] != ' ' && s[i] != '\t')
+	while (i < n && s[i] != '?' && !is_wsp_crlf(s[i]))
 		i++;
 	if (i >= n || s[i] != '?' || i == 2)
 		return 0;
@@ -381,17 +391,19 @@ static size_t ew_scan(const char *s, size_t n, struct ew *w)
 			w->tlen = (size_t)(s + i - w->text);
 			return i + 2;
 		}
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')
-			return 0;
+		if (is_wsp_crlf(s[i]))
+			break;
 	}
+	*skip = i;
 	return 0;
 }
 
-size_t rfc2047_word_len(const char *s, size_t n)
+size_t rfc2047_word_len(const char *s, size_t n, size_t *skip)
 {
 	struct ew w;
+	size_t sk;
 
-	return ew_scan(s, n, &w);
+	return ew_scan(s, n, &w, skip != NULL ? skip : &sk);
 }
 
 static int all_space(const char *s, size_t n)
@@ -454,7 +466,7 @@ static int ew_decode(const struct ew *w, struct ew_pending *pd, struct buf *out)
 int rfc2047_decode(const char *s, size_t n, struct buf *out)
 {
 	struct ew_pending pd;
-	size_t lit = 0, i = 0, wl;
+	size_t lit = 0, i = 0, wl, skip;
 	int after_word = 0;
 	struct ew w;
 	const char *q;
@@ -464,8 +476,12 @@ int rfc2047_decode(const char *s, size_t n, struct buf *out)
 	pd.unknown = 0;
 	while (i + 1 < n && (q = memchr(s + i, '=', n - i - 1)) != NULL) {
 		i = (size_t)(q - s);
-		if (s[i + 1] != '?' || (wl = ew_scan(s + i, n - i, &w)) == 0) {
+		if (s[i + 1] != '?') {
 			i++;
+			continue;
+		}
+		if ((wl = ew_scan(s + i, n - i, &w, &skip)) == 0) {
+			i += skip;
 			continue;
 		}
 		/* RFC 2047 §6.2: white space between adjacent words is dropped. */

@@ -9,6 +9,7 @@
  */
 #include "store/internal.h"
 #include "core/err.h"
+#include "core/strset.h"
 #include "core/xalloc.h"
 
 #include <stdlib.h>
@@ -24,14 +25,6 @@ struct crm_set_sql {
 	const char *what;	/* "address", "domain" */
 	const char *owner_name; /* name of the owner of key ?1, for messages */
 };
-
-static int crm_list_has(char **list, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
 
 static void crm_list_free(char **list, size_t n)
 {
@@ -109,33 +102,35 @@ static int crm_set_exec(struct store *st, const char *sql, int64_t parent, const
 }
 
 /* Makes parent's set equal to keys[] (written[] may be NULL). Sets
- * *changed when anything was added or removed. */
+ * *changed when anything was added or removed. Membership is looked up in
+ * hash sets: comparing every key with every other made one CSV cell of
+ * 50000 aliases take 7 s. */
 static int crm_set_replace(struct store *st, const struct crm_set_sql *q, int64_t parent,
 			   const char *const *keys, const char *const *written, size_t n,
 			   int *changed, struct err *err)
 {
+	struct strset want, done;
 	char **have = NULL;
 	size_t nhave = 0;
 	int rc = -1;
 
 	if (crm_set_load(st, q, parent, &have, &nhave, err) == -1)
 		return -1;
+	strset_init(&want);
+	strset_init(&done); /* what the set holds: kept, or inserted by now */
+	for (size_t j = 0; j < n; j++)
+		strset_put(&want, keys[j], 0);
 	for (size_t i = 0; i < nhave; i++) {
-		int keep = 0;
-		for (size_t j = 0; j < n && !keep; j++)
-			keep = strcmp(have[i], keys[j]) == 0;
-		if (keep)
+		strset_put(&done, have[i], 0);
+		if (strset_get(&want, have[i], NULL))
 			continue;
 		if (crm_set_exec(st, q->delete, parent, have[i], NULL, err) == -1)
 			goto out;
 		*changed = 1;
 	}
 	for (size_t j = 0; j < n; j++) {
-		int dup = crm_list_has(have, nhave, keys[j]);
-		for (size_t k = 0; k < j && !dup; k++)
-			dup = strcmp(keys[k], keys[j]) == 0;
-		if (dup)
-			continue;
+		if (!strset_add(&done, keys[j], 0, NULL))
+			continue; /* already there, or an earlier duplicate */
 		if (crm_set_check_owner(st, q, parent, keys[j], err) == -1 ||
 		    crm_set_exec(st, q->insert, parent, keys[j], written ? written[j] : keys[j],
 				 err) == -1)
@@ -144,6 +139,8 @@ static int crm_set_replace(struct store *st, const struct crm_set_sql *q, int64_
 	}
 	rc = 0;
 out:
+	strset_release(&want);
+	strset_release(&done);
 	crm_list_free(have, nhave);
 	return rc;
 }

@@ -463,6 +463,18 @@ static void test_bodies(void)
 	}
 	xmlFreeDoc(doc);
 	free(b);
+	/* What XML 1.0 cannot carry is dropped: controls, U+FFFE, U+FFFF. */
+	b = davxml_sync_collection_body("a\x01"
+					"b\xef\xbf\xbe\xef\xbf\xbf"
+					"c\xef\xbf\xbd");
+	doc = body_doc(b, "DAV:", "sync-collection");
+	if (doc != NULL) {
+		t = find_text(xmlDocGetRootElement(doc), "sync-token");
+		T_STREQ(t, "abc\xef\xbf\xbd");
+		free(t);
+	}
+	xmlFreeDoc(doc);
+	free(b);
 	b = davxml_sync_collection_body(NULL);
 	doc = body_doc(b, "DAV:", "sync-collection");
 	T_OK(strstr(b, "<D:sync-token/>") != NULL);

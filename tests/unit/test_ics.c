@@ -2,6 +2,7 @@
  * attendees and the limits, on small hand-written calendar objects. Real
  * files are in test_ics_golden.c.
  */
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
@@ -358,6 +359,13 @@ static void test_rrule(void)
 	check_starts(L("DTSTART;TZID=Europe/Berlin:20260302T100000") L("RRULE:FREQ=DAILY;COUNT=3")
 			     L("EXDATE;TZID=Europe/London:20260303T090000"),
 		     "2026-03-02@09:00 2026-03-04@09:00");
+	/* A DATE EXDATE of a timed series removes the whole day; a date-time
+	 * one only its instant (exclusions are looked up by day and by UTC
+	 * second, in two sorted sets). */
+	check_starts(L("DTSTART:20260302T090000Z") L("RRULE:FREQ=DAILY;COUNT=8;BYHOUR=9,15")
+			     L("EXDATE;VALUE=DATE:20260303") L("EXDATE:20260304T150000Z"),
+		     "2026-03-02@09:00 2026-03-02@15:00 2026-03-04@09:00 2026-03-05@09:00 "
+		     "2026-03-05@15:00");
 	/* A DATE UNTIL of a timed series includes that day (Google, Outlook). */
 	check_starts(L("DTSTART:20260302T090000Z") L("RRULE:FREQ=DAILY;UNTIL=20260304"),
 		     "2026-03-02@09:00 2026-03-03@09:00 2026-03-04@09:00");
@@ -434,6 +442,78 @@ static void test_window_and_cap(void)
 	T_INTEQ(r.nwarnings, 0);
 	ics_result_release(&r);
 	free(ics);
+}
+
+/* Found profiling fuzz_ics: a RRULE with COUNT is walked from DTSTART, so every
+ * VEVENT could take ICS_MAX_STEPS; a kilobyte of them took seconds, and
+ * an object seconds per kilobyte. The steps of all rules together are now
+ * bounded: what is left of the object keeps its DTSTART but is not
+ * expanded, with one warning. */
+static void test_step_budget(void)
+{
+	struct buf b;
+	struct ics_result r;
+
+	/* Each walks about 62000 daily steps from 1850 before the window
+	 * (2020), then stops at the instance cap: e0 to e2 fit, e3 runs out,
+	 * e4 is not expanded at all. */
+	buf_init(&b, 1 << 20);
+	buf_addstr(&b, CAL_BEGIN);
+	for (int i = 0; i < 5; i++)
+		buf_addf(&b,
+			 L("BEGIN:VEVENT") L("UID:e%d") L("DTSTART:18500101T090000Z")
+				 L("RRULE:FREQ=DAILY;COUNT=190000") L("END:VEVENT"),
+			 i);
+	buf_addstr(&b, CAL_END);
+	T_OK(parse(b.data, &r) == 0);
+	T_INTEQ(r.n, 3 * ICS_DEFAULT_INSTANCES);
+	T_OK(r.n > 0 && strcmp(r.v[r.n - 1].uid, "e2") == 0);
+	T_OK(has_warning(&r, "VEVENT 'e3': RRULE expansion stopped: more than 200000 RRULE steps"));
+	T_OK(!has_warning(&r, "VEVENT 'e4'"));
+	ics_result_release(&r);
+	buf_release(&b);
+
+	/* Many RRULEs in one VEVENT (RFC 5545 says one) add up the same way. */
+	buf_init(&b, 1 << 20);
+	buf_addstr(&b, CAL_BEGIN L("BEGIN:VEVENT") L("UID:many") L("DTSTART:20200101T090000Z"));
+	for (int i = 0; i < 300; i++)
+		buf_addstr(&b, L("RRULE:FREQ=DAILY"));
+	buf_addstr(&b, L("END:VEVENT") CAL_END);
+	T_OK(parse(b.data, &r) == 0);
+	T_INTEQ(r.n, ICS_DEFAULT_INSTANCES);
+	T_OK(has_warning(&r, "more than 200000 RRULE steps"));
+	ics_result_release(&r);
+	buf_release(&b);
+}
+
+/* Thousands of EXDATEs: each instance was compared with every one of them
+ * (50000 took 1.3 s); they all still apply, in any order. */
+static void test_many_exdates(void)
+{
+	const int64_t t0 = T("2026-03-02T00:00:00Z");
+	struct ics_result r;
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	buf_addstr(&b, CAL_BEGIN L("BEGIN:VEVENT") L("UID:ex") L("DTSTART:20260302T000000Z")
+			       L("RRULE:FREQ=DAILY;COUNT=3000;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,"
+				 "12,13,14,15,16,17,18,19,20,21,22,23"));
+	for (int h = 2999; h >= 0; h--) { /* every hour but one */
+		int64_t t = t0 + (int64_t)h * 3600, y;
+		unsigned mo, d;
+
+		tu_civil_from_days(t / 86400, &y, &mo, &d);
+		if (h != 2500)
+			buf_addf(&b, "EXDATE:%04lld%02u%02uT%02lld0000Z\r\n", (long long)y, mo, d,
+				 (long long)(t % 86400 / 3600));
+	}
+	buf_addstr(&b, L("END:VEVENT") CAL_END);
+	T_OK(parse(b.data, &r) == 0);
+	T_INTEQ(r.n, 1);
+	if (r.n == 1)
+		T_INTEQ(r.v[0].start, t0 + 2500 * 3600);
+	ics_result_release(&r);
+	buf_release(&b);
 }
 
 static const char *series_override = CAL_BEGIN L("BEGIN:VEVENT") L("UID:series") L("SEQUENCE:1") L(
@@ -611,6 +691,60 @@ static void test_attendee_cap(void)
 	free(lines);
 }
 
+/* Every occurrence is a copy of its VEVENT's text and attendees: a 1 MB
+ * DESCRIPTION repeating daily took 1 GB, 20 daily VEVENTs of 500
+ * attendees as much. What the occurrences of one object hold is bounded
+ * (64 KB an occurrence of a full series); those that no longer fit are
+ * dropped, with a warning. */
+static void test_occ_budget(void)
+{
+	struct ics_options o = opts();
+	struct ics_result r;
+	struct err err;
+	struct buf b;
+
+	o.max_instances = 2; /* 128 KB in all */
+	buf_init(&b, 1 << 20);
+	buf_addstr(&b, CAL_BEGIN);
+	for (int e = 0; e < 2; e++) {
+		buf_addf(&b,
+			 L("BEGIN:VEVENT") L("UID:d%d") L("DTSTART:20260302T090000Z")
+				 L("RRULE:FREQ=DAILY;COUNT=2") "DESCRIPTION:",
+			 e);
+		for (int i = 0; i < 500; i++) /* 45 KB, folded */
+			buf_addstr(&b, "0123456789012345678901234567890123456789"
+				       "01234567890123456789012345678901234567890123456789\r\n ");
+		buf_addstr(&b, L("") L("END:VEVENT"));
+	}
+	buf_addstr(&b, CAL_END);
+	T_OK(parse_with(b.data, &o, &r, &err) == 0);
+	T_INTEQ(r.n, 2);
+	T_OK(r.n == 2 && strcmp(r.v[1].uid, "d0") == 0 && strlen(r.v[1].description) == 45000);
+	T_OK(has_warning(&r, "occurrences over 131072 bytes in all, the rest dropped"));
+	ics_result_release(&r);
+
+	/* Attendees count the same way (about 37 KB for 500). */
+	buf_reset(&b);
+	buf_addstr(&b, CAL_BEGIN);
+	for (int e = 0; e < 6; e++) {
+		buf_addf(&b,
+			 L("BEGIN:VEVENT") L("UID:e%d") L("DTSTART:20260302T090000Z")
+				 L("RRULE:FREQ=DAILY;COUNT=2"),
+			 e);
+		for (int i = 0; i < ICS_MAX_ATTENDEES; i++)
+			buf_addf(&b, L("ATTENDEE:mailto:p%d@example.com"), i);
+		buf_addstr(&b, L("END:VEVENT"));
+	}
+	buf_addstr(&b, CAL_END);
+	T_OK(parse_with(b.data, &o, &r, &err) == 0);
+	T_OK(r.n >= 2 && r.n < 12);
+	for (size_t i = 0; i < r.n; i++)
+		T_INTEQ(r.v[i].nattendees, ICS_MAX_ATTENDEES);
+	T_OK(has_warning(&r, "the rest dropped"));
+	ics_result_release(&r);
+	buf_release(&b);
+}
+
 static void test_shapes(void)
 {
 	/* two VCALENDARs, LF only, folded lines, a BOM */
@@ -746,11 +880,14 @@ int main(void)
 	test_all_day();
 	test_rrule();
 	test_window_and_cap();
+	test_step_budget();
+	test_many_exdates();
 	test_overrides();
 	test_overrides_more();
 	test_cancelled();
 	test_people();
 	test_attendee_cap();
+	test_occ_budget();
 	test_shapes();
 	test_skipped();
 	test_rejected();

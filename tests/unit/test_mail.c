@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- dates ---- */
 
@@ -334,6 +335,80 @@ static void test_addr_fields(void)
 	T_INTEQ(msg.nwarnings, 1);
 	mail_msg_release(&msg);
 	buf_release(&b);
+}
+
+/* CPU seconds to parse "To: " followed by n copies of unit. */
+static double addrs_cpu(const char *unit, int n, size_t *naddrs)
+{
+	struct mail_msg msg;
+	struct buf b;
+	clock_t c0;
+
+	buf_init(&b, 2 * MAIL_MAX_HEADER);
+	buf_addstr(&b, "From: a@x.com\nTo: ");
+	for (int i = 0; i < n; i++)
+		buf_addstr(&b, unit);
+	buf_addstr(&b, "\n");
+	c0 = clock();
+	T_INTEQ(parse_hdr(b.data, &msg), 0);
+	*naddrs = msg.to.n;
+	mail_msg_release(&msg);
+	buf_release(&b);
+	return (double)(clock() - c0) / CLOCKS_PER_SEC;
+}
+
+/* Found fuzzing: every ':' rescanned the element for a '<', so a To: of
+ * "<>:<>:..." took seconds per header (minutes under ASan). Four times
+ * the input must take about four times as long, not sixteen; the ratio
+ * holds on slow machines and under valgrind alike. */
+static void test_addrs_linear(void)
+{
+	static const char *const units[] = {
+		"<>:",
+		/* Found the same way: each '=' rescanned a broken encoded word
+		 * to the end of the field. */
+		"=?x?Q?a.",
+	};
+
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		size_t n1 = 1, n4 = 1;
+		double t1 = addrs_cpu(units[i], 7500, &n1), t4 = addrs_cpu(units[i], 30000, &n4);
+
+		T_INTEQ(n1 + n4, 0);
+		T_OK(t4 < 8 * t1 + 0.05);
+		if (!(t4 < 8 * t1 + 0.05))
+			fprintf(stderr, "  '%s' x 7500: %.3f s, x 30000: %.3f s\n", units[i], t1,
+				t4);
+	}
+}
+
+static double words_cpu(const char *unit, int n)
+{
+	struct buf b;
+	clock_t c0;
+	char *s;
+
+	buf_init(&b, 1 << 20);
+	for (int i = 0; i < n; i++)
+		buf_addstr(&b, unit);
+	c0 = clock();
+	s = mail_decode_words(b.data, b.len);
+	T_INTEQ(strlen(s), b.len); /* nothing to decode: the text comes back */
+	free(s);
+	buf_release(&b);
+	return (double)(clock() - c0) / CLOCKS_PER_SEC;
+}
+
+/* Found reading rfc2047.c while fuzzing: a run of broken encoded words
+ * ("=?x?Q?a" has no "?=") was scanned again from every "=?" (a 280 KB
+ * Subject took 3 s). */
+static void test_words_linear(void)
+{
+	double t1 = words_cpu("=?x?Q?a", 10000), t4 = words_cpu("=?x?Q?a", 40000);
+
+	T_OK(t4 < 8 * t1 + 0.05);
+	if (!(t4 < 8 * t1 + 0.05))
+		fprintf(stderr, "  10000 broken words: %.3f s, 40000: %.3f s\n", t1, t4);
 }
 
 /* ---- msg-ids and References ---- */
@@ -674,8 +749,10 @@ int main(void)
 {
 	test_dates();
 	test_words();
+	test_words_linear();
 	test_addrs();
 	test_addr_fields();
+	test_addrs_linear();
 	test_msgids();
 	test_references();
 	test_autos();
