@@ -50,7 +50,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_SECONDS ?= 6
+FUZZ_SECONDS ?= 4
 
 .PHONY: all check test unit asan valgrind fuzz fuzz-targets fuzz-smoke demo bench format \
 	format-check check-symbols banned clean deps

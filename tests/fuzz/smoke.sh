@@ -4,7 +4,7 @@
 # Usage: smoke.sh BINDIR (build-fuzz/fuzz). For each BINDIR/fuzz_NAME:
 #   1. replays tests/fuzz/corpus/NAME/ and tests/fuzz/regressions/NAME/, one
 #      input at a time (nothing is written next to them);
-#   2. fuzzes for FUZZ_SECONDS (default 6) on a copy of the corpus in a
+#   2. fuzzes for FUZZ_SECONDS (default 4) on a copy of the corpus in a
 #      temporary directory, so new inputs never land in the repository.
 # Any crash, leak, time-out (FUZZ_TIMEOUT s for one input, default 25: well
 # under what the regression inputs take when their bug is back, well over
@@ -14,7 +14,7 @@
 # from libFuzzer's final stats) and ends with "N passed, N failed".
 set -u
 bindir=${1:?usage: smoke.sh BINDIR}
-: "${FUZZ_SECONDS:=6}"
+: "${FUZZ_SECONDS:=4}"
 : "${FUZZ_TIMEOUT:=25}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 artifacts=$(cd "$bindir/.." && pwd)/artifacts
