@@ -100,12 +100,16 @@ int store_meta_put(struct store *st, const char *key, const char *value, struct 
 	"l.rule, d.status, l.evidence FROM activities a LEFT JOIN activity_links l ON "        \
 	"l.activity_id = a.id AND l.type = 'deal' LEFT JOIN deals d ON d.id = l.target_id "
 
+/* No LIMIT: with one, SQLite keeps the rows in a temporary b-tree it
+ * creates and zeroes for every message logged; without, it sorts in
+ * memory. The loop stops at THREAD_MAX_ROWS. */
 static const char thread_by_key[] =
-	THREAD_COLS "WHERE a.thread_key = ?1 ORDER BY a.occurred_at, a.source_key LIMIT 2000";
+	THREAD_COLS "WHERE a.thread_key = ?1 ORDER BY a.occurred_at, a.source_key";
+#define THREAD_MAX_ROWS 2000
 static const char thread_by_id[] = THREAD_COLS "WHERE a.id = ?2";
 
 static const char item_links[] = "SELECT type, target_id FROM activity_links WHERE "
-				 "activity_id = ?1 AND type IN ('contact', 'company') "
+				 "activity_id = ?1 AND +type IN ('contact', 'company') "
 				 "ORDER BY type, target_id";
 
 void store_thread_free(struct store_thread_item *items, size_t n)
@@ -152,7 +156,7 @@ int store_thread_load(struct store *st, const char *thread_key, int64_t activity
 {
 	sqlite3_stmt *s = store_stmt(st, thread_key != NULL ? thread_by_key : thread_by_id, err);
 	struct store_thread_item *v = NULL;
-	size_t n = 0;
+	size_t n = 0, rows = 0;
 	int rc;
 
 	*items_out = NULL;
@@ -163,7 +167,7 @@ int store_thread_load(struct store *st, const char *thread_key, int64_t activity
 		store_bind_text(s, 1, thread_key);
 	else
 		sqlite3_bind_int64(s, 2, activity_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = rows++ < THREAD_MAX_ROWS ? sqlite3_step(s) : SQLITE_DONE) == SQLITE_ROW) {
 		struct store_thread_item *it;
 		int64_t id = sqlite3_column_int64(s, 0);
 		/* One row per deal link: a second one (never written by us)

@@ -367,14 +367,29 @@ int store_act_stale_deals(struct store *st, const char *user, int64_t asof, int6
 
 /* ---- keeping the facts ----------------------------------------------- */
 
+/* The refresh of one activity, run for every activity logged, so written
+ * for that: the IN lists, IN (SELECT) and DISTINCT of the macros (made for
+ * sets of activities, in the triggers) make SQLite open and zero a
+ * temporary b-tree each time, which were 20% of a first sync's
+ * instructions. rep_touch's key is all its columns, so INSERT OR IGNORE
+ * needs no DISTINCT; "+l.type" keeps the two-value list a comparison. The
+ * replies of the thread are refreshed member by member (rep_replies). */
 static const char *const sql_refresh[] = {
 	"DELETE FROM rep_touch WHERE activity_id = ?1",
 	"DELETE FROM rep_facts WHERE activity_id = ?1",
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_MAIL_FACTS("a.id = ?1"),
 	"INSERT OR IGNORE INTO rep_facts " REP_FACT_COLS REP_OWNER_FACTS("a.id = ?1"),
-	REP_REPLIES_IN_THREADS_OF("SELECT ?1"),
-	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS REP_TOUCHES("f.activity_id = ?1"),
+	"INSERT OR IGNORE INTO rep_touch " REP_TOUCH_COLS
+	"SELECT f.occurred_at, f.activity_id, f.user_id, l.type = 'deal', l.target_id FROM "
+	"rep_facts f JOIN activity_links l ON l.activity_id = f.activity_id WHERE +l.type IN "
+	"('contact', 'deal') AND f.activity_id = ?1",
 };
+#define REFRESH_TOUCH 4 /* the last statement of sql_refresh */
+
+static const char sql_thread_members[] = "SELECT r.id FROM activities t JOIN activities r ON "
+					 "r.thread_key = t.thread_key WHERE t.id = ?1";
+static const char sql_reply_of[] =
+	"UPDATE rep_facts SET reply_at = " REP_REPLY_OF " WHERE activity_id = ?1 AND +what = 1";
 
 static int rep_run(struct store *st, const char *const *sql, size_t n, int64_t activity,
 		   struct err *err)
@@ -390,14 +405,48 @@ static int rep_run(struct store *st, const char *const *sql, size_t n, int64_t a
 	return 0;
 }
 
+/* The first replies of the received mail in the thread of `activity`,
+ * again (its own included). */
+static int rep_replies(struct store *st, int64_t activity, struct err *err)
+{
+	sqlite3_stmt *s = store_stmt(st, sql_thread_members, err);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, activity);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return store_fail(st, err, "reading a thread");
+	}
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = rep_run(st, (const char *const[]){sql_reply_of}, 1, ids[i], err);
+	free(ids);
+	return rc;
+}
+
 int store_rep_refresh(struct store *st, int64_t activity, struct err *err)
 {
-	return rep_run(st, sql_refresh, sizeof sql_refresh / sizeof sql_refresh[0], activity, err);
+	if (rep_run(st, sql_refresh, REFRESH_TOUCH, activity, err) == -1 ||
+	    rep_replies(st, activity, err) == -1)
+		return -1;
+	return rep_run(st, sql_refresh + REFRESH_TOUCH, 1, activity, err);
 }
 
 int store_rep_touch(struct store *st, int64_t activity, struct err *err)
 {
-	return rep_run(st, sql_refresh + 5, 1, activity, err);
+	return rep_run(st, sql_refresh + REFRESH_TOUCH, 1, activity, err);
 }
 
 static const char sql_rebuild[] = "DELETE FROM rep_touch;"
