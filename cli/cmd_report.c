@@ -217,7 +217,8 @@ static int write_report(const struct report_doc *d, const struct report_args *a,
 		return -1;
 	}
 	fchmod(fd, 0644);
-	rc = report_render(d, a->fmt, fp, err);
+	if ((rc = report_render(d, a->fmt, fp, err)) != 0)
+		err_prefix(err, "%s", a->out);
 	if (fclose(fp) != 0 && rc == 0)
 		rc = err_set(err, ERR_FINAL, "%s: %s", a->out, strerror(errno));
 	if (rc == 0 && rename(tmp, a->out) == -1)
