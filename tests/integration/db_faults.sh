@@ -60,14 +60,16 @@ newdb() { # DB
 crm_limited() {
 	_lim=$1
 	shift
-	${VALGRIND:-} "$PY3" -c '
+	"$PY3" -c '
 import os, resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 n = int(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))
-os.execv(sys.argv[2], sys.argv[2:])' "$_lim" "$CRMSYNC_BIN" "$@" >"$T/out" 2>"$T/err"
+os.execvp(sys.argv[2], sys.argv[2:])' "$_lim" ${VALGRIND:-} "$CRMSYNC_BIN" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/err"; then
+	if [ -n "${VALGRIND:-}" ] && [ "$rc" -eq 99 ]; then
+		fail "valgrind reported errors: crmsync $*"
+	elif grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/err"; then
 		fail "sanitizer report: crmsync $*"
 	fi
 }
