@@ -118,6 +118,45 @@ expect_rc 0 "the next run, with room"
 check "after the full disk the database equals a clean run's" [ "$(canon "$DB")" = "$clean" ]
 integrity "$DB" "after the rerun"
 
+# -- a file system really full (ENOSPC): a small tmpfs, mounted in a private
+# mount namespace (unshare -rm: no privilege needed where user namespaces
+# are allowed; skipped where they are not) ---------------------------------------------
+DB=$T/enospc.db
+newdb "$DB"
+crm -c "$DB.conf" sync --account first
+before=$(crm_dump "$DB")
+kb=$(($(du -k "$DB" | cut -f1) + 256))
+mkdir -p "$T/small"
+sed "s#^path = .*#path = $T/small/enospc.db#" "$DB.conf" >"$T/small.conf"
+cat >"$T/enospc.sh" <<SH
+mount -t tmpfs -o size=${kb}k tmpfs '$T/small' || exit 97
+cp '$DB' '$T/small/' || exit 98
+CRMSYNC_TEST_CHUNK=50 ${VALGRIND:-} '$CRMSYNC_BIN' -c '$T/small.conf' sync --account bulk >'$T/out' 2>'$T/err'
+echo \$? >'$T/enospc.rc'
+df -k '$T/small' | tail -n 1 >'$T/enospc.df'
+for f in enospc.db enospc.db-wal; do [ -f '$T/small/'\$f ] && cp '$T/small/'\$f '$T/'\$f.out; done
+exit 0
+SH
+if ! unshare -rm true 2>/dev/null; then
+	skip "no private mount namespace here (unshare -rm): the tmpfs full-disk case"
+elif ! unshare -rm sh "$T/enospc.sh"; then
+	skip "cannot mount a tmpfs in a private mount namespace"
+else
+	rc=$(cat "$T/enospc.rc")
+	expect_rc 4 "file system full: a database error"
+	first_line "crmsync: bulk: " "file system full: names the account"
+	first_line "database '$T/small/enospc.db'" "file system full: names the database"
+	first_line "database or disk is full" "file system full: says so"
+	mv "$T/enospc.db.out" "$DB"
+	rm -f "$DB-wal" "$DB-shm"
+	[ -f "$T/enospc.db-wal.out" ] && mv "$T/enospc.db-wal.out" "$DB-wal"
+	integrity "$DB" "after the file system filled"
+	check "file system full: what was committed before is intact" [ "$(crm_dump "$DB")" = "$before" ]
+	crm -c "$DB.conf" sync
+	expect_rc 0 "the next run, on a disk with room"
+	check "after the full file system the database equals a clean run's" [ "$(canon "$DB")" = "$clean" ]
+fi
+
 # -- the disk full while an import commits: all or nothing ---------------------------
 m=3000
 [ -n "${VALGRIND:-}" ] && m=600
