@@ -124,6 +124,10 @@ msgs = [  # folder, from, to, subject (as stored), subject header, message-id
     # a tab in a header is white space: stored as one space
     (sent, "alice@lumen.example", "ctl@quote.example", QUOTE + " Tab", QUOTE + "\tTab",
      "<h7@lumen.example>"),
+    # an encoded word hiding a terminal escape (OSC: set the window title):
+    # the mail parser makes each control character a space
+    (inbox, "long@quote.example", "alice@lumen.example", "esc ]0;pwned x",
+     "=?utf-8?q?esc=1B]0;pwned=07x?=", "<h8@quote.example>"),
 ]
 e["subjects"] = []
 for n, (box, frm, to, subj, hdr, mid) in enumerate(msgs, 1):
@@ -196,7 +200,7 @@ expect_rc 0 "sync of hostile mail and meetings"
 # -- hostile content: stored byte for byte ----------------------------------------------
 check "integrity after the hostile imports and sync" [ "$(q "$DB" "PRAGMA integrity_check")" = ok ]
 check "every table still there" [ "$(q "$DB" "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('activities', 'deals', 'users', 'contacts', 'stages', 'companies')")" = 6 ]
-check "row counts: 3 stages, 2 deals, 5 contacts, 8 activities" [ "$(q "$DB" "SELECT (SELECT count(*) FROM stages) || (SELECT count(*) FROM deals) || (SELECT count(*) FROM contacts) || (SELECT count(*) FROM activities)")" = 3258 ]
+check "row counts: 3 stages, 2 deals, 5 contacts, 9 activities" [ "$(q "$DB" "SELECT (SELECT count(*) FROM stages) || (SELECT count(*) FROM deals) || (SELECT count(*) FROM contacts) || (SELECT count(*) FROM activities)")" = 3259 ]
 cat >"$T/stored.py" <<'PY'
 import json, sqlite3, sys
 db, e = sqlite3.connect(sys.argv[1]), json.load(open(sys.argv[2]))
@@ -324,6 +328,26 @@ for f in json csv html; do
 	shown $f "$R/funnel.$f" stages
 	shown $f "$R/activity.$f" stale_deal
 done
+# Text for a terminal: no escape sequence from content reaches it.
+ESC=$(printf '\033')
+BEL=$(printf '\007')
+noesc() { # description: stdout and stderr carry no ESC or BEL
+	if grep -qa -e "$ESC" -e "$BEL" "$T/out" "$T/err"; then
+		fail "$1: a control character from content reached the terminal: $(grep -a -e "$ESC" -e "$BEL" "$T/out" "$T/err" | cat -v | head -c 300)"
+	else
+		ok
+	fi
+}
+crm -c "$T/c.conf" activities
+noesc "activities (text)"
+expect_out "esc ]0;pwned x" "activities (text) shows the mail subject's escape defused"
+crm -c "$T/c.conf" why ctl@quote.example
+noesc "why (text)"
+expect_out "ctl???[31mred?" "why (text) shows the control characters defused"
+crm -c "$T/c.conf" why '<h8@quote.example>'
+noesc "why MESSAGE-ID (text)"
+crm -c "$T/c.conf" report activity $RANGE --format text
+noesc "report (text)"
 for c in ctl@quote.example nl@quote.example long@quote.example bobby@evil.example; do
 	crm -c "$T/c.conf" why "$c" --format json
 	expect_rc 0 "why $c"
@@ -431,10 +455,15 @@ config "$T/notls.conf" "$(dav_acct caltls "$GOOD_URL")" "$(dav_acct calbadhost "
 	"$(SEC=tls PORT=$DOVECOT_BADHOST_PORT imap_acct imapbad "$A" "password_env = IMAP_PW" "$CA")"
 mkdir -p "$T/logs"
 n=0
-run() { # CONFIG ARGS...: crmsync at every verbosity; outputs kept in $T/logs
+# Every verbosity; under valgrind (about 30 times slower) the default and
+# the protocol trace only.
+VERBS='-q - -v -vv'
+[ -n "${VALGRIND:-}" ] && VERBS='- -vv'
+run() { # CONFIG ARGS...: crmsync at each verbosity; outputs kept in $T/logs
 	_c=$1
 	shift
-	for v in -q "" -v -vv; do
+	for v in $VERBS; do
+		[ "$v" = - ] && v=
 		n=$((n + 1))
 		crm -c "$_c" $v "$@"
 		cp "$T/out" "$T/logs/$n.out"
