@@ -9,7 +9,9 @@
 #
 # The full disk is RLIMIT_FSIZE with SIGXFSZ ignored (works unprivileged and
 # as root in a container): a write past the limit fails with EFBIG, as one
-# on a full file system fails with ENOSPC.
+# on a full file system fails with ENOSPC; SQLite then says "disk I/O
+# error". Where a private mount namespace is allowed (unshare -rm), a small
+# tmpfs fills for real too ("database or disk is full").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/servers.sh"
 servers_require dovecot

@@ -9,7 +9,8 @@
 #   formula-looking cells, control characters, very long cells) are stored
 #   byte for byte and come out of every report format escaped: JSON that
 #   parses back to them, HTML with no tag from content, CSV that parses
-#   back to them;
+#   back to them (formula-looking cells as they are: SPEC defines no
+#   escaping for them); text meant for a terminal carries no ESC or BEL;
 # - under umask 000 the database, its -wal/-shm, the lock file, new
 #   directories and reports are not readable by others; a password file
 #   readable by others and a password written into the config are refused;
@@ -480,10 +481,13 @@ run "$T/all.conf" activities --format json
 run "$T/all.conf" report activity $RANGE --format html -o "$R/v.html"
 cp "$R/v.html" "$T/logs/report.html"
 run "$T/all.conf" check-config
-IMAP_PW=$WRONG_IMAP run "$T/wrong.conf" sync
+# (set and put back: an assignment before a function call may outlive it)
+IMAP_PW=$WRONG_IMAP
+run "$T/wrong.conf" sync
 check "wrong passwords fail every account" [ "$(grep -c ': FAILED' "$T/logs/$n.out")" -eq 5 ]
-IMAP_PW=$WRONG_IMAP run "$T/wrong.conf" check-config
-IMAP_PW=$WRONG_IMAP run "$T/wrong.conf" status
+run "$T/wrong.conf" check-config
+run "$T/wrong.conf" status
+IMAP_PW=$(head -n 1 "$T/secrets")
 run "$T/notls.conf" sync
 check "refused TLS fails every account" [ "$(grep -c ': FAILED' "$T/logs/$n.out")" -eq 4 ]
 run "$T/notls.conf" check-config
