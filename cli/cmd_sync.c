@@ -39,7 +39,9 @@ static int sync_usage(FILE *fp)
 	      "activities. --account limits the run to the named accounts; --dry-run\n"
 	      "fetches and decides but stores nothing, and prints the counts by outcome\n"
 	      "and reason. Exit 0 when every account synced, 1 when some failed (the\n"
-	      "others are synced and committed), 3 when another sync holds the lock.\n"
+	      "others are synced and committed), 3 when another sync holds the lock,\n"
+	      "4 when the database cannot be written (full, or locked by another\n"
+	      "program for longer than 10 s).\n"
 	      "\n"
 	      "example: crmsync sync --account alice\n",
 	      fp);
