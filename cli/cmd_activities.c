@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/str.h"
 #include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "parsers/addr.h"
@@ -192,6 +193,8 @@ static int act_print(const struct store_activity *a, void *arg)
 		csv_activity(&o->line, a);
 	else
 		text_activity(&o->line, a);
+	if (o->fmt == FMT_TEXT)
+		str_scrub_controls(o->line.data, o->line.len);
 	if (fwrite(o->line.data, 1, o->line.len, o->fp) != o->line.len)
 		return -1;
 	o->count++;

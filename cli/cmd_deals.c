@@ -68,6 +68,8 @@ static int review_one(const struct store_activity *a, void *arg)
 			buf_addf(&o->b, "  (%s)", a->deal_note);
 		buf_addf(&o->b, "\n    settle: crmsync link %lld DEAL\n", (long long)a->id);
 	}
+	if (!o->json)
+		str_scrub_controls(o->b.data, o->b.len);
 	fwrite(o->b.data, 1, o->b.len, stdout);
 	o->n++;
 	return 0;

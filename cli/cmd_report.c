@@ -199,9 +199,13 @@ static int report_parse(struct cli *c, int argc, char **argv, struct report_args
 }
 
 /* Writes to a temporary file next to FILE, then renames it in place, so a
- * failed run never leaves half a report. */
+ * failed run never leaves half a report. A report holds CRM data (people,
+ * deals, values): a new one gets mode 0600, as the database has; one that
+ * replaces an existing file keeps that file's permissions, so a report the
+ * user chose to share (chmod 644, served by a web server) stays shared. */
 static int write_report(const struct report_doc *d, const struct report_args *a, struct err *err)
 {
+	struct stat sb;
 	char *tmp;
 	FILE *fp;
 	int fd, rc;
@@ -216,8 +220,10 @@ static int write_report(const struct report_doc *d, const struct report_args *a,
 		free(tmp);
 		return -1;
 	}
-	fchmod(fd, 0644);
-	rc = report_render(d, a->fmt, fp, err);
+	if (stat(a->out, &sb) == 0 && S_ISREG(sb.st_mode))
+		fchmod(fd, sb.st_mode & 0777);
+	if ((rc = report_render(d, a->fmt, fp, err)) != 0)
+		err_prefix(err, "%s", a->out);
 	if (fclose(fp) != 0 && rc == 0)
 		rc = err_set(err, ERR_FINAL, "%s: %s", a->out, strerror(errno));
 	if (rc == 0 && rename(tmp, a->out) == -1)

@@ -11,6 +11,7 @@
 #include "cli/status.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/str.h"
 #include "core/xalloc.h"
 #include "store/store.h"
 
@@ -114,6 +115,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (!o.json) /* run errors quote servers */
+		str_scrub_controls(b.data, b.len);
 	fwrite(b.data, 1, b.len, stdout);
 	rc = r == 0 ? EXIT_OK : EXIT_PARTIAL;
 out:

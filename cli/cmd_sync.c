@@ -39,7 +39,9 @@ static int sync_usage(FILE *fp)
 	      "activities. --account limits the run to the named accounts; --dry-run\n"
 	      "fetches and decides but stores nothing, and prints the counts by outcome\n"
 	      "and reason. Exit 0 when every account synced, 1 when some failed (the\n"
-	      "others are synced and committed), 3 when another sync holds the lock.\n"
+	      "others are synced and committed), 3 when another sync holds the lock,\n"
+	      "4 when the database cannot be written (full, or locked by another\n"
+	      "program for longer than 10 s).\n"
 	      "\n"
 	      "example: crmsync sync --account alice\n",
 	      fp);
@@ -168,6 +170,8 @@ static const char *advice(const struct err *e)
 		return "fix the configuration or the account, then run again";
 	case ERR_AUTH:
 		return "fix the password or the user name in the config, then run again";
+	case ERR_DB:
+		return "check the free space and the database file, then run again";
 	default:
 		return "see 'crmsync status'";
 	}
@@ -185,10 +189,21 @@ int cli_sync_account(struct sync_ctx *ctx, const struct cfg_account *acct, struc
 	err_init(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Runs are kept on the real clock, as their end is (CRMSYNC_NOW only
-	 * pins what is matched and windowed). */
+	 * pins what is matched and windowed). This is the run's first write: a
+	 * database that refuses it (locked by another writer past the busy
+	 * time-out, full, read-only) would refuse the sync's writes too, after
+	 * as long a wait. The account fails now as a database error (exit 4;
+	 * in this process the accounts after it are not tried). */
 	if (!ctx->dry_run && store_run_start(ctx->st, acct->name, cfg_kind_name(acct->kind),
-					     (int64_t)time(NULL), &run_id, &err) == -1)
-		log_warnx("%s: cannot record the run: %s", acct->name, err.msg);
+					     (int64_t)time(NULL), &run_id, &err) == -1) {
+		log_errorx("%s: %s (%s)", acct->name, err.msg,
+			   err.kind == ERR_TEMP ?
+				   "another program is writing to it; try again later" :
+				   advice(&err));
+		if (out != NULL)
+			*out = err;
+		return -2;
+	}
 	err_init(&err);
 	if (acct->kind == CFG_ACCOUNT_IMAP)
 		ok = sync_imap_account(ctx, acct, &c, &err) == 0;

@@ -566,6 +566,8 @@ int cmd_why(struct cli *c, int argc, char **argv)
 		rc = EXIT_PARTIAL;
 		goto out;
 	}
+	if (!w.json)
+		str_scrub_controls(w.b.data, w.b.len);
 	fwrite(w.b.data, 1, w.b.len, stdout);
 	rc = EXIT_OK;
 out:

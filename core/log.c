@@ -6,6 +6,7 @@
  */
 #include "core/log.h"
 #include "core/buf.h"
+#include "core/str.h"
 #include "core/xalloc.h"
 
 #include <errno.h>
@@ -76,6 +77,12 @@ __attribute__((format(printf, 2, 0))) static void log_vwrite(const char *level, 
 
 	msg = xvasprintf(fmt, ap);
 	clean = log_redact(msg);
+	/* Messages quote servers and content: no escape sequence reaches a
+	 * terminal, no line break forges a second message. */
+	str_scrub_controls(clean, strlen(clean));
+	for (char *p = clean; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
 	if (log_level >= LOG_LVL_VERBOSE) {
 		char ts[32];
 		time_t now = time(NULL);

@@ -142,3 +142,12 @@ int str_glob_ci(const char *pat, const char *s)
 		pat++;
 	return *pat == '\0';
 }
+
+void str_scrub_controls(char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+			p[i] = '?';
+	}
+}

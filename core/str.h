@@ -32,5 +32,10 @@ int str_utf8_valid(const char *p, size_t n);
 int str_edit_distance(const char *a, const char *b);
 /* Matches s against a glob pattern with `*` and `?`, ASCII case-insensitively. */
 int str_glob_ci(const char *pattern, const char *s);
+/* Replaces each ASCII control character but newline and tab (C0 and DEL) in
+ * the len bytes at p with '?', in place: text for a terminal that came
+ * from mail, calendars or CSV must not carry escape sequences (ESC [ ...,
+ * OSC ...) that the terminal would obey. */
+void str_scrub_controls(char *p, size_t len);
 
 #endif

@@ -186,6 +186,16 @@ static void test_redact(void)
 	free(r);
 }
 
+static void test_scrub(void)
+{
+	/* an OSC title change, a colour, BEL, CR, DEL; UTF-8, newline and tab kept */
+	char s[] = "a\x1b]0;pwned\x07"
+		   "b\x1b[31mc\rd\x7f\te\nf \xc3\xa9";
+
+	str_scrub_controls(s, strlen(s));
+	T_STREQ(s, "a?]0;pwned?b?[31mc?d?\te\nf \xc3\xa9");
+}
+
 int main(void)
 {
 	test_buf();
@@ -194,5 +204,6 @@ int main(void)
 	test_json();
 	test_strset();
 	test_redact();
+	test_scrub();
 	return t_done("core");
 }
