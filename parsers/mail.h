@@ -26,6 +26,10 @@ struct err;
 #define MAIL_MAX_ADDRS	 1000	      /* addresses per message, all fields together */
 #define MAIL_MAX_REFS	 200	      /* References entries kept (the last ones) */
 #define MAIL_MAX_SNIPPET 10000	      /* characters a snippet may be asked for */
+/* mail_parse_header never looks past this many bytes of its input (one line
+ * break past MAIL_MAX_HEADER tells whether the block is too long), so a
+ * caller that keeps a header for later may keep only this much. */
+#define MAIL_HEADER_SCAN (MAIL_MAX_HEADER + 3)
 
 /* One mailbox of an address list. */
 struct mail_addr {
