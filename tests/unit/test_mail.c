@@ -684,6 +684,16 @@ static const struct {
 	 "\xf0\xd2\xc9\xd7\xc5\xd4", 200, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", 0},
 	{"From: a@x.com\nContent-Type: text/plain; charset=utf-8\n", "caf\xc3\xa9 cut \xc3", 200,
 	 "caf\xc3\xa9 cut", 0},
+	/* RFC2047_CHARSET_MAX and the characters of a name: what iconv_open
+	 * would take ("UTF-16BE//" reads "hi" as U+6869) is not given to it;
+	 * the text is then read as UTF-8. */
+	{"From: a@x.com\nContent-Type: text/plain; charset=\"UTF-16BE\"\n", "hi", 200,
+	 "\xe6\xa1\xa9", 0},
+	{"From: a@x.com\nContent-Type: text/plain; charset=\"utf-16be//\"\n", "hi", 200, "hi", 0},
+	{"From: a@x.com\nContent-Type: text/plain; charset=\"../../tmp/x\"\n", "hi", 200, "hi", 0},
+	{"From: a@x.com\nContent-Type: text/plain; "
+	 "charset=utf-16be-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+	 "hi", 200, "hi", 0},
 	{"From: a@x.com\nContent-Type: text/html; charset=utf-8\n",
 	 "<html><head><title>T</title><style>p { color: red }</style></head>"
 	 "<body><p>Hello&nbsp;<b>W</b>orld &amp; &lt;you&gt;</p><!-- hidden -->"
