@@ -755,6 +755,29 @@ static void test_snippets(void)
 	}
 }
 
+/* MAIL_MAX_SNIPPET_BODY: the body past it is not looked at. An HTML
+ * comment that closes after the bound is a comment cut short, so the text
+ * behind it is not reached; before the bound it is. */
+static void test_snippet_body_cap(void)
+{
+	const char *tail = "-->tail";
+	struct buf b;
+	char *got;
+
+	for (int over = 0; over <= 1; over++) {
+		buf_init(&b, 2 * MAIL_MAX_SNIPPET_BODY);
+		buf_addstr(&b, "<!--");
+		/* The whole input ends at the bound, or the bound falls in "-->". */
+		while (b.len + (over ? 1 : strlen(tail)) < (size_t)MAIL_MAX_SNIPPET_BODY)
+			buf_addch(&b, 'x');
+		buf_addstr(&b, tail);
+		got = snip("From: a@x.com\nContent-Type: text/html\n", b.data, 200, NULL);
+		T_STREQ(got, over ? "" : "tail");
+		free(got);
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	test_dates();
@@ -768,5 +791,6 @@ int main(void)
 	test_autos();
 	test_header();
 	test_snippets();
+	test_snippet_body_cap();
 	return t_done("mail");
 }
