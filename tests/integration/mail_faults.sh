@@ -226,6 +226,27 @@ newdb "$T/mbox.db"
 crm -d "$T/mbox.db" import mbox "$T/all.mbox" --owner "$rep"
 expect_rc 0 "import mbox"
 check "mbox import logs what the sync logged" [ "$(q "$T/mbox.db" "SELECT count(*) FROM activities")" = "$(q "$T/clean.db" "SELECT count(*) FROM activities")" ]
+# A body that is one line of 100 MB (sync/localimport.c IMPORT_LINE_MAX): read in pieces,
+# so the import needs no more memory than without it, and every message is still logged.
+set -- "$md"/cur/*
+{
+	printf 'From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n'; sed 's/^From />From /' "$1"; printf '\n'
+	printf 'From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n'; sed '/^\r\{0,1\}$/q' "$2"
+} >"$T/small.mbox"
+{
+	head -c $((100 * 1024 * 1024)) /dev/zero | tr '\0' 'x'; printf '\n\n'
+	printf 'From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n'; sed 's/^From />From /' "$3"; printf '\n'
+} >"$T/tail.mbox"
+cat "$T/small.mbox" "$T/tail.mbox" >"$T/long.mbox"
+for v in small long; do
+	newdb "$T/$v.db"
+	/usr/bin/time -f %M -o "$T/$v.rss" "$CRMSYNC_BIN" -d "$T/$v.db" import mbox "$T/$v.mbox" --owner "$rep" >"$T/out" 2>"$T/err"
+	rc=$?
+	expect_rc 0 "import $v mbox"
+done
+check "a 100 MB line: all three messages logged" [ "$(q "$T/long.db" "SELECT count(*) FROM item_outcomes")" = 3 ]
+check "a 100 MB line costs no memory ($(cat "$T/small.rss") KB without, $(cat "$T/long.rss") KB with)" \
+	[ $(($(cat "$T/long.rss") - $(cat "$T/small.rss"))) -lt 20000 ]
 crm -d "$T/mbox.db" import mbox "$T/all.mbox"
 expect_rc 2 "mbox import without --owner when there are several users"
 expect_err "--owner" "the error says to give --owner"
