@@ -29,6 +29,11 @@
 #include <libetpan/mailstream.h>
 #include <libetpan/mailstream_low.h>
 #include <libetpan/mailstream_ssl.h>
+#include <libetpan/mailstream_socket.h>
+
+/* Exported by libetpan 1.9.4 (src/data-types/connect.h) but not in its
+ * installed headers; mailimap_socket_connect is built on it. */
+int mail_tcp_connect_timeout(const char *server, uint16_t port, time_t timeout);
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -44,6 +49,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* SPEC §5.1: the header fields logging needs, and the MIME ones the snippet
  * decoder needs. */
@@ -525,13 +531,13 @@ static ssize_t imapc_low_read(mailstream_low *s, void *buf, size_t count)
 	return r == 0 && count > 0 ? -1 : r;
 }
 
-static void imapc_guard_eof(struct imapc *ic)
+static void imapc_guard_stream(struct imapc *ic, mailstream *stream)
 {
 	mailstream_low *low;
 
-	if (ic->imap->imap_stream == NULL)
+	if (stream == NULL)
 		return;
-	low = mailstream_get_low(ic->imap->imap_stream);
+	low = mailstream_get_low(stream);
 	if (low == NULL || low->driver == &ic->low.drv)
 		return;
 	ic->low.drv = *low->driver;
@@ -540,6 +546,11 @@ static void imapc_guard_eof(struct imapc *ic)
 	ic->low.guard = &ic->guard;
 	memset(&ic->guard, 0, sizeof ic->guard);
 	low->driver = &ic->low.drv;
+}
+
+static void imapc_guard_eof(struct imapc *ic)
+{
+	imapc_guard_stream(ic, ic->imap->imap_stream);
 }
 
 /* -- TLS -------------------------------------------------------------------- */
@@ -730,6 +741,10 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 {
 	char said[256];
 
+	if (ic->guard.why[0] != '\0') {
+		ic->dead = 1;
+		return err_set(err, ERR_DATA, "%s: %s", what, ic->guard.why);
+	}
 	switch (r) {
 	case MAILIMAP_NO_ERROR_AUTHENTICATED:
 		ic->preauth = 1;
@@ -768,6 +783,30 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 	}
 }
 
+/* What mailimap_socket_connect and mailimap_ssl_connect_with_callback do,
+ * with the same results, but with the stream guard installed before the
+ * greeting is read: libetpan would otherwise take a greeting line of any
+ * length. */
+static int imapc_stream_open(struct imapc *ic, int tls)
+{
+	time_t t = ic->imap->imap_timeout;
+	mailstream *stream;
+	int fd;
+
+	if ((fd = mail_tcp_connect_timeout(ic->host, (uint16_t)ic->port, t)) == -1)
+		return MAILIMAP_ERROR_CONNECTION_REFUSED;
+	if (tls)
+		stream = mailstream_ssl_open_with_callback_timeout(fd, t, imapc_tls_setup, ic);
+	else
+		stream = mailstream_socket_open_timeout(fd, t);
+	if (stream == NULL) {
+		close(fd);
+		return tls ? MAILIMAP_ERROR_SSL : MAILIMAP_ERROR_MEMORY;
+	}
+	imapc_guard_stream(ic, stream);
+	return mailimap_connect(ic->imap, stream);
+}
+
 static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struct err *err)
 {
 	char what[300];
@@ -775,14 +814,9 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 
 	snprintf(what, sizeof what, "cannot connect to %s:%d", ic->host, ic->port);
 	imapc_begin(ic);
-	if (acct->security == CFG_SEC_TLS)
-		r = mailimap_ssl_connect_with_callback(ic->imap, ic->host, (uint16_t)ic->port,
-						       imapc_tls_setup, ic);
-	else
-		r = mailimap_socket_connect(ic->imap, ic->host, (uint16_t)ic->port);
+	r = imapc_stream_open(ic, acct->security == CFG_SEC_TLS);
 	if (imapc_connected(ic, r, what, err) == -1)
 		return -1;
-	imapc_guard_eof(ic);
 	ic->stage = IMAPC_STAGE_TLS;
 	if (acct->security == CFG_SEC_STARTTLS && imapc_starttls(ic, what, err) == -1)
 		return -1;

@@ -87,6 +87,15 @@ def serve(c):
     if mode == "silent":  # accepts and says nothing
         time.sleep(60)
         return
+    if mode == "longgreet":  # a greeting line without end
+        try:
+            c.sendall(b"* OK ")
+            for _ in range(80):
+                c.sendall(b"x" * (1 << 20))
+        except OSError:
+            return
+        time.sleep(30)
+        return
     if ctx is not None:
         try:
             c = ctx.wrap_socket(c, server_side=True)
@@ -393,6 +402,11 @@ probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 20 status I
 expect_rc 1 "a response line of 80 MB"
 expect_err "data: STATUS 'INBOX': the server sent a response line over the limit of 67108864 bytes" \
 	"a line over IMAPC_LINE_MAX is ERR_DATA"
+fake longgreet
+probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 20 status INBOX
+expect_rc 1 "a greeting line of 80 MB"
+expect_err "data: cannot connect to 127.0.0.1:$FAKE_PORT: the server sent a response line over the limit of 67108864 bytes" \
+	"the greeting is bounded too"
 fake cut
 probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 5 fetch INBOX
 expect_rc 1 "FETCH answer cut short"
