@@ -75,6 +75,13 @@ int cmd_import(struct cli *c, int argc, char **argv);
 
 struct csv_reader;
 
+/* Data rows of one CSV file. The whole file is one transaction, and every
+ * key is remembered to refuse duplicates, so both grow with the rows: a
+ * million is some 100 MB of keys and more contacts or deals than a team's
+ * CRM holds. A longer file is refused like a bad row (nothing of it is
+ * stored) with a message saying to split it. */
+#define CLI_IMPORT_MAX_ROWS 1000000
+
 /* What one CSV import did to its records. */
 struct cli_import_tally {
 	long added, updated, unchanged;
@@ -86,9 +93,14 @@ struct cli_import_tally {
  * csv are checked and upserted into st, inside a transaction the caller
  * began and commits, or rolls back when this fails. Returns 0 and adds to
  * *t, or -1 with err set (ERR_USAGE "FILE:LINE: ..." for bad input, an
- * unknown KIND included; a database error as the store sets it). */
+ * unknown KIND included; a database error as the store sets it). A file
+ * of more than CLI_IMPORT_MAX_ROWS data rows is such an error. */
 int cli_import_csv(struct store *st, const char *kind, struct csv_reader *csv, int64_t now,
 		   int plus_addressing, struct cli_import_tally *t, struct err *err);
+/* The same with another bound on the rows (tests). */
+int cli_import_csv_max(struct store *st, const char *kind, struct csv_reader *csv, int64_t now,
+		       int plus_addressing, size_t max_rows, struct cli_import_tally *t,
+		       struct err *err);
 int cmd_activities(struct cli *c, int argc, char **argv);
 int cmd_check_config(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);

@@ -559,11 +559,11 @@ static int imp_row(struct import_ctx *ctx, const struct import_kind *k, const in
 }
 
 static int imp_rows(struct import_ctx *ctx, const struct import_kind *k, struct csv_reader *csv,
-		    struct cli_import_tally *t, struct err *err)
+		    size_t max_rows, struct cli_import_tally *t, struct err *err)
 {
 	struct csv_record rec;
 	int map[CSV_MAX_FIELDS];
-	size_t nheader;
+	size_t nheader, nrows = 0;
 	int rc;
 
 	if ((rc = csv_next(csv, &rec, err)) <= 0) {
@@ -580,6 +580,10 @@ static int imp_rows(struct import_ctx *ctx, const struct import_kind *k, struct 
 	nheader = rec.n;
 	while ((rc = csv_next(csv, &rec, err)) == 1) {
 		enum store_change ch = STORE_UNCHANGED;
+		if (++nrows > max_rows)
+			return err_set(err, ERR_USAGE,
+				       "%s:%d: more than %zu rows in one file; split it",
+				       csv_name(csv), rec.line, max_rows);
 		if (imp_row(ctx, k, map, nheader, &rec, &ch, err) == -1) {
 			err_prefix(err, "%s:%d", csv_name(csv), rec.line);
 			return -1;
@@ -630,6 +634,13 @@ static int import_usage(FILE *fp)
 int cli_import_csv(struct store *st, const char *kind, struct csv_reader *csv, int64_t now,
 		   int plus_addressing, struct cli_import_tally *t, struct err *err)
 {
+	return cli_import_csv_max(st, kind, csv, now, plus_addressing, CLI_IMPORT_MAX_ROWS, t, err);
+}
+
+int cli_import_csv_max(struct store *st, const char *kind, struct csv_reader *csv, int64_t now,
+		       int plus_addressing, size_t max_rows, struct cli_import_tally *t,
+		       struct err *err)
+{
 	const struct import_kind *k = NULL;
 	struct import_ctx ctx = {0};
 	int rc;
@@ -644,7 +655,7 @@ int cli_import_csv(struct store *st, const char *kind, struct csv_reader *csv, i
 	ctx.plus_addressing = plus_addressing;
 	ctx.keyword = k->keyword;
 	strset_init(&ctx.seen);
-	rc = imp_rows(&ctx, k, csv, t, err);
+	rc = imp_rows(&ctx, k, csv, max_rows, t, err);
 	strset_release(&ctx.seen);
 	return rc;
 }

@@ -35,10 +35,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CFG_MAX_FILE	  (1024 * 1024)
-#define CFG_MAX_SECRET	  (64 * 1024)
-#define CFG_MAX_KEYS	  24
-#define CFG_MAX_NAME	  64
+#define CFG_MAX_FILE   (1024 * 1024)
+#define CFG_MAX_SECRET (64 * 1024)
+#define CFG_MAX_KEYS   24
+#define CFG_MAX_NAME   64
+/* The longest value of a key: a URL, a path, a list of domains, a
+ * password; the same bound as a secret read from a command. Longer is an
+ * error naming the line, rather than a megabyte URL handed to libcurl. */
+#define CFG_MAX_VALUE (64 * 1024)
+/* Accounts in one file. The duplicate-name check compares each new account
+ * with every earlier one, so a file of 80,000 one-line sections (it fits
+ * in CFG_MAX_FILE) cost billions of comparisons; a team's config has a
+ * few per member, and the daemon syncs them one at a time anyway. */
+#define CFG_MAX_ACCOUNTS  1000
 #define CFG_DEFAULT_STORE "~/.local/share/crmsync/crmsync.db"
 
 /* How a value is checked and stored. */
@@ -729,6 +738,9 @@ static int cfg_set_key(struct cfg_parser *p, const char *key, const char *val)
 	p->seen[i] = p->line;
 	if (*val == '\0')
 		return cfg_fail_at(p, p->line, "%s: missing value", key);
+	if (strlen(val) > CFG_MAX_VALUE)
+		return cfg_fail_at(p, p->line, "%s: the value is longer than %d bytes", key,
+				   CFG_MAX_VALUE);
 	return cfg_set_value(p, k, val);
 }
 
@@ -829,6 +841,8 @@ static int cfg_open_account(struct cfg_parser *p, const struct cfg_section *s, c
 		if (iscntrl((unsigned char)*q))
 			return cfg_fail(p, "[%s]: the account name contains a control character",
 					s->name);
+	if (cfg->naccounts >= CFG_MAX_ACCOUNTS)
+		return cfg_fail(p, "more than %d accounts", CFG_MAX_ACCOUNTS);
 	for (size_t i = 0; i < cfg->naccounts; i++)
 		if (cfg->accounts[i].kind == s->kind && strcmp(cfg->accounts[i].name, name) == 0)
 			return cfg_fail(p, "duplicate account [%s \"%s\"] (first at line %d)",

@@ -78,6 +78,20 @@ static void parse_error(xmlParserCtxtPtr ctxt, struct err *err)
 	err_set(err, ERR_DATA, "not XML: %s (line %d)", msg, e != NULL ? e->line : 0);
 }
 
+/* Start tags, or more: every '<' but those of end tags. */
+static size_t count_elements(const char *xml, size_t len)
+{
+	const char *p = xml, *end = xml + len;
+	size_t n = 0;
+
+	while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		p++;
+		if (p == end || *p != '/')
+			n++;
+	}
+	return n;
+}
+
 /* Parses len bytes with the limits above. Returns the document (free with
  * xmlFreeDoc) or NULL with err set. */
 static xmlDoc *xml_read(const char *xml, size_t len, struct err *err)
@@ -89,6 +103,10 @@ static xmlDoc *xml_read(const char *xml, size_t len, struct err *err)
 	if (len > DAVXML_MAX_BYTES || len > INT_MAX) {
 		err_set(err, ERR_DATA, "XML body too large (%zu bytes, at most %d)", len,
 			DAVXML_MAX_BYTES);
+		return NULL;
+	}
+	if (count_elements(xml, len) > DAVXML_MAX_ELEMENTS) {
+		err_set(err, ERR_DATA, "XML with more than %d elements", DAVXML_MAX_ELEMENTS);
 		return NULL;
 	}
 	pthread_once(&davxml_once, davxml_init);
@@ -327,6 +345,13 @@ int davxml_parse_multistatus(const char *xml, size_t len, const char *base_url,
 			read_response(out, &alloc, k, base_url);
 		else if (is_el(k, NS_DAV, "sync-token"))
 			set_str(&out->sync_token, el_text(k, 0));
+		if (out->n > DAVXML_MAX_RESPONSES) {
+			err_set(err, ERR_DATA, "multistatus with more than %d responses",
+				DAVXML_MAX_RESPONSES);
+			xmlFreeDoc(doc);
+			davxml_multistatus_release(out);
+			return -1;
+		}
 	}
 	xmlFreeDoc(doc);
 	return 0;

@@ -13,8 +13,20 @@
 
 struct err;
 
-#define DAVXML_MAX_BYTES (64 * 1024 * 1024)
-#define DAVXML_MAX_DEPTH 64
+/* Bounds on a server's XML; over one, the parse is ERR_DATA.
+ * DAVXML_MAX_BYTES: the body (davc keeps no more of an answer either).
+ * DAVXML_MAX_DEPTH: element nesting; a multistatus needs about 8.
+ * DAVXML_MAX_ELEMENTS: start tags, counted before libxml2 builds its tree,
+ * which costs a few hundred bytes an element: 64 MB of "<a/>" would
+ * otherwise be 16 million nodes, several GB. A response of a full
+ * calendar listing is about 8 elements, so a million is 100,000 objects.
+ * DAVXML_MAX_RESPONSES: <response> elements (hrefs) in one multistatus;
+ * our biggest is a whole calendar's ETag list, and 100,000 events in one
+ * calendar is beyond any we have seen (a busy shared one has ~20,000). */
+#define DAVXML_MAX_BYTES     (64 * 1024 * 1024)
+#define DAVXML_MAX_DEPTH     64
+#define DAVXML_MAX_ELEMENTS  1000000
+#define DAVXML_MAX_RESPONSES 100000
 
 /* One <response>: properties from its 200 propstat. */
 struct davxml_response {
@@ -44,8 +56,8 @@ struct davxml_multistatus {
 
 /* Parses a multistatus; base_url ("https://host:port/path/") resolves
  * relative hrefs. Returns 0, or -1 with err (ERR_DATA): not XML, not a
- * multistatus, too large, too deep, or a DOCTYPE/entity declaration (we
- * refuse them rather than expand them). */
+ * multistatus, too large, too deep, too many elements or responses, or a
+ * DOCTYPE/entity declaration (we refuse them rather than expand them). */
 int davxml_parse_multistatus(const char *xml, size_t len, const char *base_url,
 			     struct davxml_multistatus *out, struct err *err);
 void davxml_multistatus_release(struct davxml_multistatus *m);

@@ -1152,15 +1152,20 @@ static void series_collect(struct ics_ctx *c, struct ics_series *s)
 {
 	const struct ics_ev *m = s->m;
 	icalproperty *p;
-	size_t j = 0;
+	size_t j = 0, nrdates = 0;
 
 	for (p = icalcomponent_get_first_property(m->comp, ICAL_RRULE_PROPERTY); p != NULL;
 	     p = icalcomponent_get_next_property(m->comp, ICAL_RRULE_PROPERTY))
 		rrule_expand(c, s, p);
 	inst_add(c, s, m->start.local, &m->dur); /* DTSTART always counts */
 	for (p = icalcomponent_get_first_property(m->comp, ICAL_RDATE_PROPERTY); p != NULL;
-	     p = icalcomponent_get_next_property(m->comp, ICAL_RDATE_PROPERTY))
+	     p = icalcomponent_get_next_property(m->comp, ICAL_RDATE_PROPERTY)) {
+		if (++nrdates > ICS_MAX_RDATES) {
+			warn(c, m->uid, "more than %d RDATEs, the rest ignored", ICS_MAX_RDATES);
+			break;
+		}
 		rdate_add(c, s, p);
+	}
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof *s->v, inst_cmp);
 	for (size_t i = 0; i < s->n; i++)
@@ -1328,6 +1333,8 @@ static void ev_collect(icalcomponent *comp, struct ics_ev **v, size_t *n, size_t
 	icalcomponent *k;
 	icalcomponent_kind kind = icalcomponent_isa(comp);
 
+	if (*n > ICS_MAX_EVENTS)
+		return; /* parse_tree refuses the object */
 	if (kind == ICAL_VEVENT_COMPONENT) {
 		if (*n == *alloc) {
 			*alloc = *alloc == 0 ? 16 : *alloc * 2;
@@ -1526,6 +1533,10 @@ static int parse_tree(struct ics_ctx *c, struct err *err)
 
 	count_errors(c);
 	ev_collect(c->root, &v, &n, &alloc);
+	if (n > ICS_MAX_EVENTS) {
+		err_set(err, ERR_DATA, "more than %d VEVENTs in one object", ICS_MAX_EVENTS);
+		goto out;
+	}
 	if (n == 0) {
 		warn(c, NULL, "no VEVENT");
 	} else if (events_emit(c, v, n) == 0) {

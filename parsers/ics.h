@@ -23,6 +23,15 @@ struct err;
 #define ICS_MAX_BYTES	      (4 * 1024 * 1024) /* one calendar object */
 #define ICS_MAX_ATTENDEES     500		/* per event; more is a warning, rest dropped */
 #define ICS_DEFAULT_INSTANCES 1000		/* recurrence instances per series */
+/* VEVENTs in one object. A CalDAV object holds one UID (a master and its
+ * overrides: a few dozen at most), but `import ics` hands a whole exported
+ * file over as one object: within ICS_MAX_BYTES real events (300 bytes
+ * and up) are fewer than 14,000. More is ERR_DATA, before any work on them. */
+#define ICS_MAX_EVENTS 20000
+/* RDATE values per VEVENT; the rest are ignored with a warning, like the
+ * instances past the cap. Each one is an instance kept until the cap is
+ * applied; real series use an RRULE and at most a few dozen RDATEs. */
+#define ICS_MAX_RDATES 10000
 
 struct ics_person {
 	char *address;	/* owned; the mailto: address as written (mailto: removed), or NULL */

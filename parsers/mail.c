@@ -801,8 +801,8 @@ int mail_parse_header(const char *raw, size_t len, int plus_addressing, struct m
 	struct rfc5322_field f;
 	struct hdr_ctx hc;
 	/* Looking one line break past the limit is enough to tell. */
-	size_t hlen = rfc5322_header_len(raw, len < MAIL_MAX_HEADER + 3 ? len : MAIL_MAX_HEADER + 3,
-					 NULL);
+	size_t hlen =
+		rfc5322_header_len(raw, len < MAIL_HEADER_SCAN ? len : MAIL_HEADER_SCAN, NULL);
 	int rc = -1;
 
 	memset(msg, 0, sizeof *msg);

@@ -26,6 +26,15 @@ struct err;
 #define MAIL_MAX_ADDRS	 1000	      /* addresses per message, all fields together */
 #define MAIL_MAX_REFS	 200	      /* References entries kept (the last ones) */
 #define MAIL_MAX_SNIPPET 10000	      /* characters a snippet may be asked for */
+/* Body bytes mail_snippet looks at; past them the body is taken as cut.
+ * Connectors fetch a prefix of 8 bytes a snippet character (80 KB at
+ * most) and a local import keeps 16 KB; a caller that passes a whole
+ * 50 MB message would otherwise have every part before the text decoded. */
+#define MAIL_MAX_SNIPPET_BODY (1024 * 1024)
+/* mail_parse_header never looks past this many bytes of its input (one line
+ * break past MAIL_MAX_HEADER tells whether the block is too long), so a
+ * caller that keeps a header for later may keep only this much. */
+#define MAIL_HEADER_SCAN (MAIL_MAX_HEADER + 3)
 
 /* One mailbox of an address list. */
 struct mail_addr {
@@ -90,7 +99,8 @@ char *mail_msgid_norm(const char *s, size_t len);
  * (quoted-printable, base64; charset to UTF-8; HTML stripped to text),
  * white space collapsed, cut at `max_chars` characters (not bytes) on a
  * character boundary. `body` is the body bytes after the header block, as
- * many as the connector fetched (it may be cut anywhere). Also sets
+ * many as the connector fetched (it may be cut anywhere; only the first
+ * MAIL_MAX_SNIPPET_BODY bytes are looked at). Also sets
  * msg->autos.has_calendar when a text/calendar part is seen in what was
  * given. Returns a new heap string (possibly empty), never NULL. */
 char *mail_snippet(struct mail_msg *msg, const char *body, size_t len, size_t max_chars);

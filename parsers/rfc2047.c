@@ -140,7 +140,30 @@ enum cs_kind {
 	CS_UTF8,
 	CS_CP1252,
 	CS_ICONV,
+	CS_UNKNOWN, /* not a name we give to iconv_open */
 };
+
+/* RFC 2978 §2.3: a charset name is at most 40 characters; registered ones
+ * use letters, digits and "-_.:+" ("ANSI_X3.4-1968", "ISO_8859-1:1987").
+ * Anything else (a "//TRANSLIT" or "//IGNORE" suffix, a path, a name cut
+ * at our buffer) never reaches iconv_open: glibc parses such suffixes in
+ * its gconv code, which has had bugs there (CVE-2014-5119), and no mailer
+ * sends them. The part is then read as UTF-8 or windows-1252. */
+#define RFC2047_CHARSET_MAX 40
+
+static int cs_name_ok(const char *name)
+{
+	size_t n = 0;
+
+	for (; name[n] != '\0'; n++) {
+		char c = name[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.' || c == ':' || c == '+'))
+			return 0;
+	}
+	return n > 0 && n <= RFC2047_CHARSET_MAX;
+}
 
 /* Labels that name UTF-8 or windows-1252 in practice, and aliases glibc
  * does not know or knows as a smaller charset than mailers mean. */
@@ -198,6 +221,8 @@ static enum cs_kind cs_resolve(const char *cs, char *name, size_t size)
 	name[n] = '\0';
 	if (n == 0)
 		return CS_UTF8;
+	if (*cs != '\0' && *cs != '*' && *cs != '"' && *cs != ' ')
+		return CS_UNKNOWN; /* longer than our buffer: not cut into another name */
 	for (size_t i = 0; i < sizeof cs_table / sizeof cs_table[0]; i++) {
 		if (strcmp(name, cs_table[i].label) != 0)
 			continue;
@@ -205,7 +230,7 @@ static enum cs_kind cs_resolve(const char *cs, char *name, size_t size)
 			str_copy(name, cs_table[i].iconv_name, size);
 		return cs_table[i].kind;
 	}
-	return CS_ICONV;
+	return cs_name_ok(name) ? CS_ICONV : CS_UNKNOWN;
 }
 
 /* -1 when iconv does not know the charset (nothing appended). */
@@ -266,6 +291,8 @@ int rfc2047_to_utf8(const char *charset, const char *in, size_t n, struct buf *o
 	case CS_ICONV:
 		if (cs_iconv(name, in, n, out, cut) == 0)
 			return 0;
+		break;
+	case CS_UNKNOWN:
 		break;
 	}
 	rfc2047_utf8_fix(in, n, out, cut);

@@ -489,6 +489,8 @@ char *mail_snippet(struct mail_msg *msg, const char *body, size_t len, size_t ma
 
 	if (max_chars > MAIL_MAX_SNIPPET)
 		max_chars = MAIL_MAX_SNIPPET;
+	if (len > MAIL_MAX_SNIPPET_BODY)
+		len = MAIL_MAX_SNIPPET_BODY; /* read as a body cut there */
 	memset(&sc, 0, sizeof sc);
 	sc.msg = msg;
 	buf_init(&sc.val, MAIL_MAX_HEADER);

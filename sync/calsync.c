@@ -344,6 +344,65 @@ static int process_deletions(struct cal_run *r, const struct changes *c, struct 
 	return 0;
 }
 
+/* Records an object whose multiget answer we refuse (too large, too many
+ * elements, not XML) in its own transaction; without an ETag it is asked
+ * for again at the next full listing. */
+static int record_bad_href(struct cal_run *r, const char *href, const char *what, struct err *err)
+{
+	struct store_item it = {r->acct->name, r->cal, href, NULL};
+
+	log_warnx("%s: %s: %s; recorded and skipped", r->acct->name, href, what);
+	if (cal_begin(r, err) == -1)
+		return -1;
+	r->batch.errors++;
+	if (store_log_parse_error(r->ctx->st, &it, what, CRMSYNC_VERSION, r->ctx->now, err) == -1) {
+		cal_rollback(r);
+		return -1;
+	}
+	return cal_commit(r, err);
+}
+
+/* Moves the responses of `from` to the end of `to`. */
+static void multistatus_take(struct davxml_multistatus *to, struct davxml_multistatus *from)
+{
+	to->v = xreallocarray(to->v, to->n + from->n + 1, sizeof *to->v);
+	if (from->n > 0)
+		memcpy(to->v + to->n, from->v, from->n * sizeof *from->v);
+	to->n += from->n;
+	free(from->v);
+	from->v = NULL;
+	from->n = 0;
+	davxml_multistatus_release(from);
+}
+
+/* calendar-multiget of hrefs[0..n). An answer we refuse as data (over
+ * DAVC_BODY_MAX or the XML limits) is narrowed by halves down to the one
+ * object, which is recorded and skipped; the others are fetched. On
+ * failure *out is left empty. */
+static int multiget(struct cal_run *r, char *const *hrefs, size_t n, struct davxml_multistatus *out,
+		    struct err *err)
+{
+	struct davxml_multistatus half = {NULL, 0, NULL, 0};
+	struct err derr;
+
+	err_init(&derr);
+	if (davc_multiget(r->dc, r->cal, (const char *const *)hrefs, n, out, &derr) == 0)
+		return 0;
+	if (derr.kind != ERR_DATA) {
+		*err = derr;
+		return -1;
+	}
+	if (n == 1)
+		return record_bad_href(r, hrefs[0], derr.msg, err);
+	if (multiget(r, hrefs, n / 2, out, err) == -1 ||
+	    multiget(r, hrefs + n / 2, n - n / 2, &half, err) == -1) {
+		davxml_multistatus_release(out);
+		return -1;
+	}
+	multistatus_take(out, &half);
+	return 0;
+}
+
 /* Applies the changes: batches of objects, then deletions and the new
  * state in the last transaction. */
 static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *state,
@@ -360,8 +419,7 @@ static int apply(struct cal_run *r, struct changes *c, struct store_sync_state *
 		/* The objects are fetched before the transaction opens, so a
 		 * slow server never holds the database's write lock. */
 		if (sync_stopping(r->ctx, err) ||
-		    (n > 0 && davc_multiget(r->dc, r->cal, (const char *const *)(c->changed + i), n,
-					    &ms, err) == -1)) {
+		    (n > 0 && multiget(r, c->changed + i, n, &ms, err) == -1)) {
 			rc = -1;
 			break;
 		}

@@ -29,6 +29,11 @@
 #include <libetpan/mailstream.h>
 #include <libetpan/mailstream_low.h>
 #include <libetpan/mailstream_ssl.h>
+#include <libetpan/mailstream_socket.h>
+
+/* Exported by libetpan 1.9.4 (src/data-types/connect.h) but not in its
+ * installed headers; mailimap_socket_connect is built on it. */
+int mail_tcp_connect_timeout(const char *server, uint16_t port, time_t timeout);
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -44,6 +49,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* SPEC §5.1: the header fields logging needs, and the MIME ones the snippet
  * decoder needs. */
@@ -76,6 +82,29 @@ static const char *const imapc_header_fields[] = {
 /* Longest line a protocol trace prints; fetched literals are cut. */
 #define IMAPC_TRACE_MAX 300
 
+/* Bounds on what a server may make libetpan hold (libetpan 1.9.4 has none:
+ * it allocates the full size a literal "{N}" announces, up to 4 GB, before
+ * reading a byte of it, and it appends a response line to its buffer until
+ * a newline comes). The stream guard below counts the bytes as they arrive
+ * and fails the read that would cross a bound, so libetpan never sees the
+ * offending "{N}" or the rest of the line; the command then fails as
+ * ERR_DATA, which imapsync narrows down to the one UID and records.
+ *
+ * IMAPC_LITERAL_MAX: one literal. We fetch header fields (a block over
+ * MAIL_MAX_HEADER, 256 KB, is already a per-message error in the parser),
+ * a body prefix of at most a few tens of KB, and folder names; 16 MB is
+ * far above any of these from a real server.
+ * IMAPC_LINE_MAX: one response with its literals (one message's FETCH
+ * data, or a SEARCH answer: a million UIDs is about 8 MB).
+ * IMAPC_RESPONSE_MAX: everything one command's answer leaves in memory at
+ * once: libetpan keeps the text of the whole answer until the tagged
+ * reply, and, outside FETCH (whose literals are handed over and freed a
+ * message at a time), every literal too. A chunk of 1,000 messages is
+ * about 1 MB of text. */
+#define IMAPC_LITERAL_MAX  (16u * 1024 * 1024)
+#define IMAPC_LINE_MAX	   (64u * 1024 * 1024)
+#define IMAPC_RESPONSE_MAX (256u * 1024 * 1024)
+
 /* libetpan 1.9.4's literal reader takes a 0-byte read (EOF) for "no data
  * yet" and reads again, forever, at full CPU, when a server dies in the
  * middle of a literal; its GnuTLS driver already reports EOF as -1, its
@@ -84,14 +113,31 @@ static const char *const imapc_header_fields[] = {
 struct imapc_low {
 	mailstream_low_driver drv; /* first: s->driver points here */
 	ssize_t (*read)(mailstream_low *s, void *buf, size_t count);
+	struct imapc_guard *guard; /* borrowed: &ic->guard */
+};
+
+/* The stream guard's state (see IMAPC_LITERAL_MAX). A literal is "{N}"
+ * (or libetpan's "{-N}" work-around) at the end of a line; every "{N}"
+ * over the bound is refused wherever it is, since libetpan also takes one
+ * followed by spaces instead of CRLF. */
+struct imapc_guard {
+	uint64_t lit_left;  /* bytes of the current literal still to come */
+	uint64_t line;	    /* bytes of the current response, literals included */
+	uint64_t response;  /* bytes the current command's answer keeps */
+	uint64_t num;	    /* the number of a "{N}" being read */
+	int brace;	    /* 0; 1 in "{N"; 2 after "}"; 3 after "}\r" */
+	int ndigits, minus; /* of that number */
+	int streaming;	    /* FETCH: literals are freed a message at a time */
+	char why[160];	    /* the bound crossed, "" while none */
 };
 
 struct imapc {
 	struct imapc_low low; /* the wrapped driver of the current stream */
-	mailimap *imap;	      /* owned */
-	char *name;	      /* owned; the account name, for messages */
-	char *host;	      /* owned */
-	char *user;	      /* owned */
+	struct imapc_guard guard;
+	mailimap *imap; /* owned */
+	char *name;	/* owned; the account name, for messages */
+	char *host;	/* owned */
+	char *user;	/* owned */
 	int port;
 	int64_t timeout_s;
 	unsigned caps;	       /* enum imapc_cap, after login */
@@ -110,6 +156,7 @@ struct imapc {
 static void imapc_begin(struct imapc *ic)
 {
 	clock_gettime(CLOCK_MONOTONIC, &ic->start);
+	ic->guard.response = 0;
 }
 
 static double imapc_elapsed(const struct imapc *ic)
@@ -184,6 +231,12 @@ static int imapc_fail(struct imapc *ic, int r, enum err_kind no_kind, const char
 {
 	char said[340];
 
+	if (ic->guard.why[0] != '\0') {
+		/* The stream guard cut the answer: the server's data, not the
+		 * network, is at fault, and retrying would meet it again. */
+		ic->dead = 1;
+		return err_set(err, ERR_DATA, "%s: %s", what, ic->guard.why);
+	}
 	switch (r) {
 	case MAILIMAP_ERROR_MEMORY:
 		oom();
@@ -394,27 +447,110 @@ static void imapc_trace(mailimap *imap, int type, const char *str, size_t size, 
 	}
 }
 
+static int imapc_guard_over(struct imapc_guard *g, const char *what, uint64_t max)
+{
+	/* The digits of an announced size are not kept past the bound. */
+	snprintf(g->why, sizeof g->why, "the server sent %s over the limit of %" PRIu64 " bytes",
+		 what, max);
+	return -1;
+}
+
+/* One byte outside a literal: line and brace bookkeeping. */
+static int imapc_guard_byte(struct imapc_guard *g, unsigned char c)
+{
+	if (g->brace == 1 && c >= '0' && c <= '9') {
+		g->num = g->num * 10 + (uint64_t)(c - '0');
+		g->ndigits++;
+		if (g->num > IMAPC_LITERAL_MAX)
+			return imapc_guard_over(g, "a literal", IMAPC_LITERAL_MAX);
+		return 0;
+	}
+	if (g->brace == 1 && c == '-' && g->ndigits == 0 && !g->minus) {
+		g->minus = 1;
+		return 0;
+	}
+	if (g->brace == 1 && c == '}' && g->ndigits > 0) {
+		g->brace = 2;
+		return 0;
+	}
+	if (g->brace == 2 && c == '\r') {
+		g->brace = 3;
+		return 0;
+	}
+	if (c == '\n') {
+		if (g->brace >= 2)
+			g->lit_left = g->minus ? 0 : g->num;
+		else
+			g->line = 0;
+		g->brace = 0;
+		return 0;
+	}
+	g->brace = c == '{';
+	g->num = 0;
+	g->ndigits = g->minus = 0;
+	return 0;
+}
+
+/* Accounts for n bytes just read; -1 (with g->why) when a bound is crossed. */
+static int imapc_guard_feed(struct imapc_guard *g, const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (g->lit_left > 0) {
+			k = n - i < g->lit_left ? n - i : (size_t)g->lit_left;
+			g->lit_left -= k;
+			g->line += k;
+			if (!g->streaming)
+				g->response += k;
+			i += k;
+		} else {
+			g->line++;
+			g->response++;
+			if (imapc_guard_byte(g, p[i++]) == -1)
+				return -1;
+		}
+		if (g->line > IMAPC_LINE_MAX)
+			return imapc_guard_over(g, "a response line", IMAPC_LINE_MAX);
+		if (g->response > IMAPC_RESPONSE_MAX)
+			return imapc_guard_over(g, "an answer", IMAPC_RESPONSE_MAX);
+	}
+	return 0;
+}
+
 static ssize_t imapc_low_read(mailstream_low *s, void *buf, size_t count)
 {
 	const struct imapc_low *w = (const struct imapc_low *)s->driver;
-	ssize_t r = w->read(s, buf, count);
+	ssize_t r;
 
+	if (w->guard->why[0] != '\0')
+		return -1;
+	r = w->read(s, buf, count);
+	if (r > 0 && imapc_guard_feed(w->guard, buf, (size_t)r) == -1)
+		return -1;
 	return r == 0 && count > 0 ? -1 : r;
 }
 
-static void imapc_guard_eof(struct imapc *ic)
+static void imapc_guard_stream(struct imapc *ic, mailstream *stream)
 {
 	mailstream_low *low;
 
-	if (ic->imap->imap_stream == NULL)
+	if (stream == NULL)
 		return;
-	low = mailstream_get_low(ic->imap->imap_stream);
+	low = mailstream_get_low(stream);
 	if (low == NULL || low->driver == &ic->low.drv)
 		return;
 	ic->low.drv = *low->driver;
 	ic->low.read = low->driver->mailstream_read;
 	ic->low.drv.mailstream_read = imapc_low_read;
+	ic->low.guard = &ic->guard;
+	memset(&ic->guard, 0, sizeof ic->guard);
 	low->driver = &ic->low.drv;
+}
+
+static void imapc_guard_eof(struct imapc *ic)
+{
+	imapc_guard_stream(ic, ic->imap->imap_stream);
 }
 
 /* -- TLS -------------------------------------------------------------------- */
@@ -605,6 +741,10 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 {
 	char said[256];
 
+	if (ic->guard.why[0] != '\0') {
+		ic->dead = 1;
+		return err_set(err, ERR_DATA, "%s: %s", what, ic->guard.why);
+	}
 	switch (r) {
 	case MAILIMAP_NO_ERROR_AUTHENTICATED:
 		ic->preauth = 1;
@@ -643,6 +783,30 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 	}
 }
 
+/* What mailimap_socket_connect and mailimap_ssl_connect_with_callback do,
+ * with the same results, but with the stream guard installed before the
+ * greeting is read: libetpan would otherwise take a greeting line of any
+ * length. */
+static int imapc_stream_open(struct imapc *ic, int tls)
+{
+	time_t t = ic->imap->imap_timeout;
+	mailstream *stream;
+	int fd;
+
+	if ((fd = mail_tcp_connect_timeout(ic->host, (uint16_t)ic->port, t)) == -1)
+		return MAILIMAP_ERROR_CONNECTION_REFUSED;
+	if (tls)
+		stream = mailstream_ssl_open_with_callback_timeout(fd, t, imapc_tls_setup, ic);
+	else
+		stream = mailstream_socket_open_timeout(fd, t);
+	if (stream == NULL) {
+		close(fd);
+		return tls ? MAILIMAP_ERROR_SSL : MAILIMAP_ERROR_MEMORY;
+	}
+	imapc_guard_stream(ic, stream);
+	return mailimap_connect(ic->imap, stream);
+}
+
 static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struct err *err)
 {
 	char what[300];
@@ -650,14 +814,9 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 
 	snprintf(what, sizeof what, "cannot connect to %s:%d", ic->host, ic->port);
 	imapc_begin(ic);
-	if (acct->security == CFG_SEC_TLS)
-		r = mailimap_ssl_connect_with_callback(ic->imap, ic->host, (uint16_t)ic->port,
-						       imapc_tls_setup, ic);
-	else
-		r = mailimap_socket_connect(ic->imap, ic->host, (uint16_t)ic->port);
+	r = imapc_stream_open(ic, acct->security == CFG_SEC_TLS);
 	if (imapc_connected(ic, r, what, err) == -1)
 		return -1;
-	imapc_guard_eof(ic);
 	ic->stage = IMAPC_STAGE_TLS;
 	if (acct->security == CFG_SEC_STARTTLS && imapc_starttls(ic, what, err) == -1)
 		return -1;
@@ -1392,7 +1551,8 @@ struct imapc_fetch_ctx {
 	int (*fn)(const struct imapc_msg *m, void *arg);
 	void *arg;
 	uint32_t first, last;
-	int stopped; /* fn returned -1: later messages are read and dropped */
+	int stopped;	   /* fn returned -1: later messages are read and dropped */
+	size_t body_bytes; /* asked for; a server that sends more is cut to it */
 };
 
 /* RFC 3501 date-time to UTC seconds; dt_zone is +-HHMM as a number. */
@@ -1484,6 +1644,8 @@ static void imapc_on_msg(struct mailimap_msg_att *att, void *data)
 	memset(&m, 0, sizeof m);
 	if (!imapc_msg_from(&m, att) || m.uid < fc->first || m.uid > fc->last)
 		return;
+	if (m.body_len > fc->body_bytes)
+		m.body_len = fc->body_bytes;
 	fc->ic->stats.messages++;
 	fc->ic->stats.bytes += m.header_len + m.body_len;
 	if (fc->stopped)
@@ -1546,7 +1708,7 @@ static struct mailimap_fetch_type *imapc_fetch_type(const struct imapc *ic, size
 int imapc_fetch(struct imapc *ic, uint32_t uid_first, uint32_t uid_last, size_t body_bytes,
 		int (*fn)(const struct imapc_msg *m, void *arg), void *arg, struct err *err)
 {
-	struct imapc_fetch_ctx fc = {ic, fn, arg, uid_first, uid_last, 0};
+	struct imapc_fetch_ctx fc = {ic, fn, arg, uid_first, uid_last, 0, body_bytes};
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *res = NULL;
@@ -1564,7 +1726,9 @@ int imapc_fetch(struct imapc *ic, uint32_t uid_first, uint32_t uid_last, size_t 
 	ic->stats.fetch++;
 	mailimap_set_progress_callback(ic->imap, NULL, imapc_progress_noop, NULL);
 	mailimap_set_msg_att_handler(ic->imap, imapc_on_msg, &fc);
+	ic->guard.streaming = 1;
 	r = mailimap_uid_fetch(ic->imap, set, ft, &res);
+	ic->guard.streaming = 0;
 	mailimap_set_msg_att_handler(ic->imap, NULL, NULL);
 	mailimap_set_progress_callback(ic->imap, NULL, NULL, NULL);
 	if (res != NULL)

@@ -155,8 +155,12 @@ static int on_message(const struct imapc_msg *m, void *arg)
 	f = &fs->v[fs->n++];
 	f->uid = m->uid;
 	f->internaldate = m->internaldate;
-	f->header = bytes_dup(m->header, m->header != NULL ? m->header_len : 0);
+	/* A chunk's messages are kept until its transaction: keep no more of
+	 * a header than the parser reads (a server may send megabytes). */
 	f->header_len = m->header != NULL ? m->header_len : 0;
+	if (f->header_len > MAIL_HEADER_SCAN)
+		f->header_len = MAIL_HEADER_SCAN;
+	f->header = bytes_dup(m->header, f->header_len);
 	f->body = m->body != NULL ? bytes_dup(m->body, m->body_len) : NULL;
 	f->body_len = m->body != NULL ? m->body_len : 0;
 	return 0;

@@ -29,6 +29,11 @@
 
 #define IMPORT_BODY_BYTES 16384
 #define IMPORT_BATCH	  1000
+/* Longest piece of an mbox line held at once. A longer line (unwrapped
+ * HTML, a broken export: one line can be the whole file) is read in
+ * pieces; only a message's header and IMPORT_BODY_BYTES of its body are
+ * kept anyway, so memory no longer grows with the longest line. */
+#define IMPORT_LINE_MAX 65536
 
 struct importer {
 	struct sync_ctx *ctx;
@@ -199,21 +204,40 @@ static int mbox_emit(struct importer *im, struct mbox_msg *m, struct err *err)
 	return imp_message(im, ref, m->raw.data, m->raw.len, m->date, err);
 }
 
-/* Adds one line of a message, keeping the header whole (up to its limit)
- * and at most IMPORT_BODY_BYTES of the body. */
-static void mbox_line(struct mbox_msg *m, const char *line, size_t len)
+/* Adds one line of a message (or a later piece of a long one: !start),
+ * keeping the header whole (up to its limit) and at most
+ * IMPORT_BODY_BYTES of the body. */
+static void mbox_line(struct mbox_msg *m, const char *line, size_t len, int start)
 {
 	if (m->in_header) {
-		if (len == 1 || (len == 2 && line[0] == '\r'))
+		if (start && (len == 1 || (len == 2 && line[0] == '\r')))
 			m->in_header = 0;
 		buf_add(&m->raw, line, len);
 		return;
 	}
 	/* mboxrd: ">From " in a body was "From " */
-	if (len > 5 && line[0] == '>' && strncmp(line + strspn(line, ">"), "From ", 5) == 0)
+	if (start && len > 5 && line[0] == '>' &&
+	    strncmp(line + strspn(line, ">"), "From ", 5) == 0)
 		line++, len--;
 	if (m->body_len + len <= IMPORT_BODY_BYTES && buf_add(&m->raw, line, len) == 0)
 		m->body_len += len;
+}
+
+/* Reads the next piece of a line: up to size bytes, through the newline
+ * when it comes first. Returns its length, 0 at the end of the file. */
+static size_t mbox_read(FILE *fp, char *buf, size_t size)
+{
+	size_t n = 0;
+	int ch;
+
+	flockfile(fp);
+	while (n < size && (ch = getc_unlocked(fp)) != EOF) {
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
+	}
+	funlockfile(fp);
+	return n;
 }
 
 int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const char *path,
@@ -222,17 +246,22 @@ int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const cha
 	struct importer im = {ctx, o, path, c, {0}, 0};
 	struct mbox_msg m = {.offset = -1};
 	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	size_t n;
 	long pos = 0;
-	int prev_blank = 1, rc = 0;
+	int prev_blank = 1, start = 1, skip = 0, from = 0, rc = 0;
 	FILE *fp = fopen(path, "r");
 
 	if (fp == NULL)
 		return err_set(err, ERR_USAGE, "cannot open '%s': %s", path, strerror(errno));
+	line = xmalloc(IMPORT_LINE_MAX + 1);
 	buf_init(&m.raw, MAIL_MAX_HEADER + IMPORT_BODY_BYTES);
-	while (rc == 0 && (n = getline(&line, &cap, fp)) > 0) {
-		if (prev_blank && n > 5 && strncmp(line, "From ", 5) == 0) {
+	while (rc == 0 && (n = mbox_read(fp, line, IMPORT_LINE_MAX)) > 0) {
+		line[n] = '\0';
+		from = 0;
+		if (skip) {
+			/* the rest of a "From " line longer than IMPORT_LINE_MAX */
+		} else if (start && prev_blank && n > 5 && strncmp(line, "From ", 5) == 0) {
+			from = 1;
 			rc = mbox_emit(&im, &m, err);
 			buf_reset(&m.raw);
 			m.in_header = 1;
@@ -240,10 +269,12 @@ int sync_import_mbox(struct sync_ctx *ctx, const struct match_opts *o, const cha
 			m.offset = pos;
 			m.date = mbox_from_date(line);
 		} else if (m.offset >= 0) {
-			mbox_line(&m, line, (size_t)n);
+			mbox_line(&m, line, n, start);
 		}
-		prev_blank = n == 1 || (n == 2 && line[0] == '\r');
-		pos += n;
+		prev_blank = start && (n == 1 || (n == 2 && line[0] == '\r'));
+		start = line[n - 1] == '\n';
+		skip = !start && (skip || from);
+		pos += (long)n;
 	}
 	if (rc == 0 && ferror(fp))
 		rc = err_set(err, ERR_USAGE, "cannot read '%s': %s", path, strerror(errno));

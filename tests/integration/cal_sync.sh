@@ -19,6 +19,8 @@ export DAV_PW=dav-secret-pw
 radicale_add_user alice "$DAV_PW"
 radicale_add_user bob "$DAV_PW"
 radicale_calendar_dir bob calendar >/dev/null
+radicale_add_user carol "$DAV_PW"
+radicale_calendar_dir carol calendar >/dev/null
 radicale_start || fail "radicale_start"
 # Alice's calendar is made over the protocol, as a client would (RFC 4791 §5.3.1).
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$DAV_PW" -X MKCALENDAR \
@@ -234,6 +236,32 @@ check "the token is not printed" [ -z "$(grep -a tok-abc-123 "$T/out" "$T/err")"
 bearer_stop
 
 rep_facts_agree "$DB" "after the calendar updates, moves and cancellations"
+
+# -- an object whose multiget answer we refuse (here: a control character, which XML
+# cannot carry, so the answer is not XML): the batch is narrowed down to that object,
+# which is recorded in parse_errors; the others are logged and the run goes on.
+ORG_CAROL='ORGANIZER;CN=Bob:mailto:bob@lumen.example'
+ev ok-1 20261020T090000Z 20261020T100000Z "SUMMARY:First fine" "$ORG_CAROL" \
+	"$(att Wile ACCEPTED wile@acme.example)" | put carol calendar ok-1
+ev bad-1 20261021T090000Z 20261021T100000Z "$(printf 'SUMMARY:Bell \001 here')" "$ORG_CAROL" \
+	"$(att Wile ACCEPTED wile@acme.example)" | put carol calendar bad-1
+check "Radicale took the object with a control character (HTTP $(cat "$T/code"))" \
+	[ "$(cat "$T/code")" = 201 ]
+ev ok-2 20261022T090000Z 20261022T100000Z "SUMMARY:Second fine" "$ORG_CAROL" \
+	"$(att Wile ACCEPTED wile@acme.example)" | put carol calendar ok-2
+for k in users companies contacts stages deals; do
+	crm -d "$T/narrow.db" import $k "$EX/$k.csv"
+done
+printf '[store]\npath = %s\n[team]\ndomains = lumen.example\n[caldav "carol-cal"]\nurl = %scarol/\nuser = carol\npassword_env = DAV_PW\nowner = bob@lumen.example\n' \
+	"$T/narrow.db" "$RADICALE_URL" >"$T/narrow.conf"
+crm -c "$T/narrow.conf" sync
+expect_rc 0 "a refused multiget answer does not stop the calendar"
+check "the one bad object is recorded ($(q "$T/narrow.db" "SELECT item_ref || ': ' || what FROM parse_errors"))" \
+	[ "$(q "$T/narrow.db" "SELECT item_ref FROM parse_errors")" = /carol/calendar/bad-1.ics ]
+check "it is recorded as the answer the XML parser refused" \
+	[ "$(q "$T/narrow.db" "SELECT count(*) FROM parse_errors WHERE what LIKE '%not XML%'")" = 1 ]
+check "the other objects are logged" \
+	[ "$(q "$T/narrow.db" "SELECT group_concat(subject, '|') FROM (SELECT subject FROM activities ORDER BY 1)")" = "First fine|Second fine" ]
 
 # -- on a terminal: a live line per calendar, erased at the end -----------------------------
 sed "s#^path = .*#path = $T/tty.db#" "$T/c.conf" >"$T/tty.conf"

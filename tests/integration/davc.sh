@@ -197,6 +197,16 @@ def serve(c):
         elif mode == "garbage":
             answer(c, 207, "Multi-Status", b"<d:multistatus xmlns:d='DAV:'><d:response>\x01<",
                    "Content-Type: application/xml\r\n")
+        elif mode == "huge":  # announces 2 GB and sends until the client hangs up
+            c.sendall(b"HTTP/1.1 207 Multi-Status\r\nContent-Type: application/xml\r\n"
+                      b"Content-Length: 2000000000\r\n\r\n<d:multistatus xmlns:d='DAV:'>")
+            chunk = b"<d:x/>" * (1 << 18)
+            try:
+                for _ in range(200):
+                    c.sendall(chunk)
+            except OSError:
+                pass
+            return
         elif mode == "truncate":  # RFC 6578 §3.6 paging, and rejected tokens
             tok = re.search(rb"<D:sync-token>([^<]*)</D:sync-token>", body)
             tok = tok.group(1).decode() if tok else ""
@@ -422,6 +432,12 @@ fake garbage
 probe --url "http://127.0.0.1:$FAKE_PORT/" --timeout 5 state /cal/
 expect_rc 1 "garbage multistatus"
 expect_err "data: " "an unparsable answer is ERR_DATA"
+# DAVC_BODY_MAX (64 MiB): the answer is cut off as it arrives, not kept.
+fake huge
+probe --url "http://127.0.0.1:$FAKE_PORT/" --timeout 20 state /cal/
+expect_rc 1 "an answer of 2 GB announced"
+expect_err "data: " "an answer over DAVC_BODY_MAX is ERR_DATA"
+expect_err "is larger than 64 MiB" "the error names the limit"
 : >"$T/digest.log"
 fake digest "$T/digest.log"
 probe --url "http://127.0.0.1:$FAKE_PORT/" --timeout 5 state /cal/ -- state /cal/

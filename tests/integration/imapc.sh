@@ -87,6 +87,15 @@ def serve(c):
     if mode == "silent":  # accepts and says nothing
         time.sleep(60)
         return
+    if mode == "longgreet":  # a greeting line without end
+        try:
+            c.sendall(b"* OK ")
+            for _ in range(80):
+                c.sendall(b"x" * (1 << 20))
+        except OSError:
+            return
+        time.sleep(30)
+        return
     if ctx is not None:
         try:
             c = ctx.wrap_socket(c, server_side=True)
@@ -149,6 +158,20 @@ def serve(c):
                       + tag + b" OK [READ-ONLY] done\r\n")
         elif cmd == b"UID" and mode == "garbage":
             c.sendall(b"* 1 FETCH (UID 1 RFC822.SIZE x)\r\n" + tag + b" OK done\r\n")
+        elif cmd == b"UID" and mode == "hugelit":  # announces 2 GB, sends 7 bytes
+            c.sendall(b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {2000000000}\r\nFrom: x")
+            time.sleep(30)
+            return
+        elif cmd == b"STATUS" and mode == "longline":  # a line without end
+            c.sendall(b"* STATUS INBOX (MESSAGES 1 ")
+            chunk = b"x" * (1 << 20)
+            try:
+                for _ in range(80):
+                    c.sendall(chunk)
+            except OSError:
+                return
+            time.sleep(30)
+            return
         elif cmd == b"UID" and mode == "cut":  # the server dies mid-answer
             c.sendall(b"* 1 FETCH (UID 1 BODY[HEADER.FIELDS (FROM)] {100}\r\nFrom: x")
             c.shutdown(socket.SHUT_RDWR)
@@ -361,6 +384,29 @@ expect_err "data: STATUS 'INBOX': cannot parse" "a parse error is ERR_DATA"
 probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 5 fetch INBOX
 expect_rc 1 "malformed FETCH answer"
 expect_err "data: UID FETCH 1:3: cannot parse" "a malformed FETCH is ERR_DATA"
+# Bounds on what the server controls (sync/imapc.c IMAPC_LITERAL_MAX,
+# IMAPC_LINE_MAX): refused as they arrive, before libetpan allocates the
+# announced size or waits for the rest, as ERR_DATA (the sync narrows it
+# to the UID and records it: mail_faults.sh).
+fake hugelit
+t0=$(date +%s)
+probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 20 fetch INBOX
+t1=$(date +%s)
+expect_rc 1 "a 2 GB literal announced"
+expect_err "data: UID FETCH 1:3: the server sent a literal over the limit of 16777216 bytes" \
+	"a literal over IMAPC_LITERAL_MAX is ERR_DATA"
+check "the huge literal is refused at once, not waited for (took $((t1 - t0)) s)" \
+	[ $((t1 - t0)) -lt 10 ]
+fake longline
+probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 20 status INBOX
+expect_rc 1 "a response line of 80 MB"
+expect_err "data: STATUS 'INBOX': the server sent a response line over the limit of 67108864 bytes" \
+	"a line over IMAPC_LINE_MAX is ERR_DATA"
+fake longgreet
+probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 20 status INBOX
+expect_rc 1 "a greeting line of 80 MB"
+expect_err "data: cannot connect to 127.0.0.1:$FAKE_PORT: the server sent a response line over the limit of 67108864 bytes" \
+	"the greeting is bounded too"
 fake cut
 probe --host 127.0.0.1 --port "$FAKE_PORT" --security none --timeout 5 fetch INBOX
 expect_rc 1 "FETCH answer cut short"

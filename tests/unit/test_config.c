@@ -5,6 +5,7 @@
  * config.example, and the secret sources, which run real commands and read
  * real files under a temporary directory that is removed at the end.
  */
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -181,6 +182,51 @@ static const struct {
 	 "loopback address, would send the password in clear text (use https://, or set "
 	 "allow_plaintext = yes)"},
 };
+
+/* CFG_MAX_ACCOUNTS (1000) and CFG_MAX_VALUE (64 KB): at the bound the file
+ * loads, past it the error names the line. */
+static void test_limits(void)
+{
+	struct config *cfg;
+	struct err err;
+	struct buf b;
+
+	for (int extra = 0; extra <= 1; extra++) {
+		buf_init(&b, 1 << 20);
+		for (int i = 0; i < 1000 + extra; i++)
+			buf_addf(&b,
+				 "[imap \"a%d\"]\nhost = imap.example.com\nowner = a@example.com\n"
+				 "password_env = A_PW\n",
+				 i);
+		cfg = load(b.data, &err);
+		if (extra == 0) {
+			T_OK(cfg != NULL && cfg->naccounts == 1000);
+		} else {
+			T_OK(cfg == NULL);
+			T_STREQ(err.msg, "t.conf:4001: more than 1000 accounts");
+		}
+		cfg_free(cfg);
+		buf_release(&b);
+	}
+	for (int extra = 0; extra <= 1; extra++) {
+		buf_init(&b, 1 << 20);
+		buf_addstr(&b, "[imap \"a\"]\nhost = imap.example.com\nowner = a@example.com\n"
+			       "password_env = A_PW\nuser = ");
+		for (int i = 0; i < 64 * 1024 + extra; i++)
+			buf_addch(&b, 'p');
+		buf_addstr(&b, "\n");
+		cfg = load(b.data, &err);
+		if (extra == 0) {
+			T_OK(cfg != NULL);
+		} else {
+			T_OK(cfg == NULL);
+			T_STREQ(err.msg, "t.conf:5: [imap \"a\"]: user: the value is longer than "
+					 "65536 bytes");
+		}
+		cfg_free(cfg);
+		buf_release(&b);
+	}
+}
 
 static void test_bad(void)
 {
@@ -846,6 +892,7 @@ int main(void)
 	}
 	setenv("HOME", "/home/tester", 1);
 	test_bad();
+	test_limits();
 	test_good();
 	test_spec();
 	test_defaults();

@@ -4,6 +4,7 @@
  * hostile XML, href normalisation and the request bodies (parsed back with
  * libxml2 here, so they are checked to be well-formed).
  */
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/xalloc.h"
 #include "parsers/davxml.h"
@@ -324,6 +325,54 @@ static void test_limits(void)
 	T_OK(strstr(err.msg, "too large") != NULL);
 }
 
+/* A multistatus of n one-href responses (4 elements each), as a heap string. */
+static char *many_responses(size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, (size_t)DAVXML_MAX_BYTES);
+	buf_addstr(&b, XMLDECL "<D:multistatus xmlns:D=\"DAV:\">");
+	for (size_t i = 0; i < n; i++)
+		buf_addf(&b,
+			 "<D:response><D:href>/dav/e%zu.ics</D:href>"
+			 "<D:status>HTTP/1.1 404 Not Found</D:status></D:response>",
+			 i);
+	buf_addstr(&b, "</D:multistatus>");
+	return buf_detach(&b, NULL);
+}
+
+/* DAVXML_MAX_RESPONSES and DAVXML_MAX_ELEMENTS: past them the whole
+ * answer is ERR_DATA and nothing is kept. */
+static void test_counts(void)
+{
+	struct davxml_multistatus m;
+	struct err err;
+	char *xml = many_responses(1000);
+	struct buf b;
+
+	T_OK(parse(xml, &m, &err) == 0);
+	T_OK(m.n == 1000);
+	davxml_multistatus_release(&m);
+	free(xml);
+	xml = many_responses(DAVXML_MAX_RESPONSES + 1);
+	T_OK(parse(xml, &m, &err) == -1);
+	T_INTEQ(err.kind, ERR_DATA);
+	T_OK(strstr(err.msg, "more than 100000 responses") != NULL);
+	T_OK(m.n == 0 && m.v == NULL);
+	free(xml);
+
+	/* Elements are counted before a tree is built. */
+	buf_init(&b, (size_t)DAVXML_MAX_BYTES);
+	buf_addstr(&b, "<D:multistatus xmlns:D=\"DAV:\">");
+	for (size_t i = 0; i < DAVXML_MAX_ELEMENTS; i++)
+		buf_addstr(&b, "<a/>");
+	buf_addstr(&b, "</D:multistatus>");
+	T_OK(parse(b.data, &m, &err) == -1);
+	T_INTEQ(err.kind, ERR_DATA);
+	T_OK(strstr(err.msg, "more than 1000000 elements") != NULL);
+	buf_release(&b);
+}
+
 static void test_error_has(void)
 {
 	const char *e = XMLDECL "<D:error xmlns:D=\"DAV:\"><D:valid-sync-token/></D:error>";
@@ -512,6 +561,7 @@ int main(void)
 	test_multiget();
 	test_refused();
 	test_limits();
+	test_counts();
 	test_error_has();
 	test_href();
 	test_bodies();

@@ -516,6 +516,61 @@ static void test_many_exdates(void)
 	buf_release(&b);
 }
 
+/* ICS_MAX_RDATES: the RDATEs past it are ignored with a warning, the
+ * series is still read. */
+static void test_rdate_cap(void)
+{
+	const int64_t t0 = T("2026-03-02T09:00:00Z");
+	struct ics_options o = opts();
+	struct ics_result r;
+	struct err err;
+	struct buf b;
+
+	o.max_instances = 2 * ICS_MAX_RDATES;
+	buf_init(&b, ICS_MAX_BYTES);
+	buf_addstr(&b, CAL_BEGIN L("BEGIN:VEVENT") L("UID:rd") L("DTSTART:20260302T090000Z"));
+	for (int i = 1; i <= ICS_MAX_RDATES + 5; i++) {
+		int64_t t = t0 + (int64_t)i * 3600, y;
+		unsigned mo, d;
+
+		tu_civil_from_days(t / 86400, &y, &mo, &d);
+		buf_addf(&b, "RDATE:%04lld%02u%02uT%02lld0000Z\r\n", (long long)y, mo, d,
+			 (long long)(t % 86400 / 3600));
+	}
+	buf_addstr(&b, L("END:VEVENT") CAL_END);
+	T_OK(parse_with(b.data, &o, &r, &err) == 0);
+	T_INTEQ(r.n, ICS_MAX_RDATES + 1); /* DTSTART and the first RDATEs */
+	T_OK(has_warning(&r, "VEVENT 'rd': more than 10000 RDATEs, the rest ignored"));
+	ics_result_release(&r);
+	buf_release(&b);
+}
+
+/* ICS_MAX_EVENTS: an object with more VEVENTs is ERR_DATA (the caller
+ * records it), before any work on them. */
+static void test_event_cap(void)
+{
+	struct ics_result r;
+	struct err err;
+	struct buf b;
+	struct ics_options o = opts();
+
+	buf_init(&b, ICS_MAX_BYTES);
+	buf_addstr(&b, CAL_BEGIN);
+	for (int i = 0; i <= ICS_MAX_EVENTS; i++)
+		buf_addf(&b,
+			 L("BEGIN:VEVENT") L("UID:u%d") L("DTSTART:20260302T090000Z")
+				 L("END:VEVENT"),
+			 i);
+	buf_addstr(&b, CAL_END);
+	T_OK(b.len < ICS_MAX_BYTES);
+	T_OK(parse_with(b.data, &o, &r, &err) == -1);
+	T_INTEQ(err.kind, ERR_DATA);
+	T_STREQ(err.msg, "more than 20000 VEVENTs in one object");
+	T_OK(r.n == 0 && r.v == NULL);
+	ics_result_release(&r);
+	buf_release(&b);
+}
+
 static const char *series_override = CAL_BEGIN L("BEGIN:VEVENT") L("UID:series") L("SEQUENCE:1") L(
 	"SUMMARY:Weekly") L("DTSTART;TZID=Europe/Berlin:20260302T100000")
 	L("DTEND;TZID=Europe/Berlin:20260302T110000") L("RRULE:FREQ=WEEKLY;COUNT=4") L("END:VEVENT")
@@ -882,6 +937,8 @@ int main(void)
 	test_window_and_cap();
 	test_step_budget();
 	test_many_exdates();
+	test_rdate_cap();
+	test_event_cap();
 	test_overrides();
 	test_overrides_more();
 	test_cancelled();

@@ -684,6 +684,16 @@ static const struct {
 	 "\xf0\xd2\xc9\xd7\xc5\xd4", 200, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82", 0},
 	{"From: a@x.com\nContent-Type: text/plain; charset=utf-8\n", "caf\xc3\xa9 cut \xc3", 200,
 	 "caf\xc3\xa9 cut", 0},
+	/* RFC2047_CHARSET_MAX and the characters of a name: what iconv_open
+	 * would take ("UTF-16BE//" reads "hi" as U+6869) is not given to it;
+	 * the text is then read as UTF-8. */
+	{"From: a@x.com\nContent-Type: text/plain; charset=\"UTF-16BE\"\n", "hi", 200,
+	 "\xe6\xa1\xa9", 0},
+	{"From: a@x.com\nContent-Type: text/plain; charset=\"utf-16be//\"\n", "hi", 200, "hi", 0},
+	{"From: a@x.com\nContent-Type: text/plain; charset=\"../../tmp/x\"\n", "hi", 200, "hi", 0},
+	{"From: a@x.com\nContent-Type: text/plain; "
+	 "charset=utf-16be-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+	 "hi", 200, "hi", 0},
 	{"From: a@x.com\nContent-Type: text/html; charset=utf-8\n",
 	 "<html><head><title>T</title><style>p { color: red }</style></head>"
 	 "<body><p>Hello&nbsp;<b>W</b>orld &amp; &lt;you&gt;</p><!-- hidden -->"
@@ -745,6 +755,29 @@ static void test_snippets(void)
 	}
 }
 
+/* MAIL_MAX_SNIPPET_BODY: the body past it is not looked at. An HTML
+ * comment that closes after the bound is a comment cut short, so the text
+ * behind it is not reached; before the bound it is. */
+static void test_snippet_body_cap(void)
+{
+	const char *tail = "-->tail";
+	struct buf b;
+	char *got;
+
+	for (int over = 0; over <= 1; over++) {
+		buf_init(&b, 2 * MAIL_MAX_SNIPPET_BODY);
+		buf_addstr(&b, "<!--");
+		/* The whole input ends at the bound, or the bound falls in "-->". */
+		while (b.len + (over ? 1 : strlen(tail)) < (size_t)MAIL_MAX_SNIPPET_BODY)
+			buf_addch(&b, 'x');
+		buf_addstr(&b, tail);
+		got = snip("From: a@x.com\nContent-Type: text/html\n", b.data, 200, NULL);
+		T_STREQ(got, over ? "" : "tail");
+		free(got);
+		buf_release(&b);
+	}
+}
+
 int main(void)
 {
 	test_dates();
@@ -758,5 +791,6 @@ int main(void)
 	test_autos();
 	test_header();
 	test_snippets();
+	test_snippet_body_cap();
 	return t_done("mail");
 }
