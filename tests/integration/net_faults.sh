@@ -5,7 +5,8 @@
 # nothing, keeps the socket open), at points chosen by byte count or by a
 # pattern: in the greeting and login, between responses, in the middle of a
 # large first FETCH, inside a CalDAV REPORT body; over plain IMAP, IMAP TLS
-# and HTTP.
+# and HTTP. Then crmsync itself is killed with SIGKILL at seeded random
+# moments of a mail and of a calendar sync.
 #
 # After each fault: exit 1 with one error line naming the account and
 # saying what happened, within the account's time-out for a stall; what was
@@ -20,9 +21,9 @@ export IMAP_PW=net-fault-pw DAV_PW=net-fault-pw
 TMO=2 # the proxied accounts' time-out, seconds
 
 # Under valgrind (about 30 times slower) the mailbox and calendars shrink.
-nmail=800 ncal=240
+nmail=800 ncal=160 nkill=5
 if [ -n "${VALGRIND:-}" ]; then
-	nmail=150 ncal=40
+	nmail=150 ncal=40 nkill=2
 	TMO=8
 fi
 servers_py "$TOP/tests/gen/gen.py" --out "$W" --seed 17 --bulk $nmail --bulk-folders 1 \
@@ -238,16 +239,66 @@ fault mail m-tls-fetch-cut "$DOVECOT_TLS_PORT" tls "cut:s2c:$((nmail * 250))" "$
 
 # CalDAV. Radicale speaks HTTP/1.0, one request a connection: 1-3 are the
 # discovery's PROPFINDs, then per calendar a PROPFIND, the sync-collection
-# REPORT and the calendar-multiget REPORTs (three of them for 120 events).
+# REPORT and the calendar-multiget REPORTs (50 objects each: two for the
+# 80 of each calendar, one under valgrind).
 fault cal c-first-cut "$RADICALE_PORT" - 'cut:s2c:5' "Empty reply from server"
 fault cal c-first-stall "$RADICALE_PORT" - 'stall:s2c:0' "$SILENT"
 fault cal c-request-cut "$RADICALE_PORT" - 'cut:c2s:400@5' "Empty reply from server"
 fault cal c-between-cut "$RADICALE_PORT" - 'cut:s2c:0@6' "Empty reply from server"
 # the first multiget of the second calendar: the first one is committed
-mg=11
+mg=10
 [ $ncal -lt 100 ] && mg=9
 fault cal c-report-cut "$RADICALE_PORT" - "cut:s2c:1500@$mg" "transfer closed" yes
 fault cal c-report-stall "$RADICALE_PORT" - "stall:s2c:1500@$mg" "$SILENT" yes
+
+# -- SIGKILL at seeded random moments, repeated ---------------------------------------------------
+# kills KIND NAME SPAN SEED: $nkill syncs of a fresh database, each killed
+# with SIGKILL after a pseudo-random delay (from SEED) of up to SPAN
+# seconds, then the direct runs of complete. mail_faults.sh and
+# cal_faults.sh kill at fixed delays; these land anywhere in the sync,
+# including in small ranges' commits (CRMSYNC_TEST_CHUNK=50).
+kills() {
+	kind=$1 name=$2 span=$3
+	db=$T/$name.db
+	newdb "$db"
+	if [ $kind = mail ]; then
+		mailconf "$db" "$DOVECOT_PORT" none 30
+	else
+		calconf "$db" "$RADICALE_URL" 30
+	fi
+	hits=0 seen=
+	for d in $(awk -v seed="$4" -v n=$nkill -v span="$span" \
+		'BEGIN { srand(seed); for (i = 0; i < n; i++) printf "%.2f\n", 0.05 + rand() * span }'); do
+		CRMSYNC_TEST_CHUNK=50 ${VALGRIND:-} "$CRMSYNC_BIN" -c "$db.$kind.conf" sync >/dev/null 2>&1 &
+		pid=$!
+		sleep "$d"
+		kill -9 $pid 2>/dev/null && hits=$((hits + 1))
+		wait $pid 2>/dev/null
+		seen="$seen ${d}s:$(q "$db" "SELECT count(*) FROM activities")"
+	done
+	echo "$name: killed $hits of $nkill runs; after each (delay:activities)$seen" >>"$T/report"
+	check "$name: the kills hit running syncs ($hits of $nkill)" [ $hits -ge 1 ]
+	check "$name: a kill landed between commits (activities after each:$seen)" \
+		mid_sync "$(q "$T/${kind}clean.db" "SELECT count(*) FROM activities")" $seen
+	check "$name: integrity after the kills" [ "$(q "$db" "PRAGMA integrity_check")" = ok ]
+	rows "$db" >"$T/$name.rows"
+	check "$name: what was committed is part of a clean run" \
+		[ -z "$(LC_ALL=C comm -23 "$T/$name.rows" "$T/${kind}clean.rows")" ]
+	complete $kind "$name" "$db"
+}
+# mid_sync CLEAN DELAY:COUNT...: some count is above 0 and below CLEAN.
+mid_sync() {
+	_c=$1
+	shift
+	for _x in "$@"; do
+		[ "${_x#*:}" -gt 0 ] && [ "${_x#*:}" -lt "$_c" ] && return 0
+	done
+	return 1
+}
+# Up to the clean run's time: each killed run goes on where the last one
+# stopped, so later kills may find the sync done.
+kills mail m-kills "$mailspan" 42
+kills cal c-kills "$calspan" 43
 
 echo "clean runs: mail ${mailspan}s, calendar ${calspan}s" >>"$T/report"
 cat "$T/report" >&2
