@@ -22,9 +22,11 @@ that never matches means no fault on that connection. With @K only the
 K-th connection (from 1) has the fault, the others pass: an HTTP/1.0
 server such as Radicale answers one request a connection.
 
-One line per connection and per fault goes to LOG, e.g.
-"conn 1 cut s2c at 1234", so a test can tell the fault happened. SIGTERM
-(or the test's exit) ends it. Python 3 standard library only.
+One line per connection and per fault goes to LOG: "conn 1 cut s2c at
+1234", so a test can tell the fault happened, and when a side closes or
+fails "conn 1 closed by the client after s2c 5678 c2s 910" (the bytes
+forwarded), so a test can measure a session, then cut it. SIGTERM (or the
+test's exit) ends it. Python 3 standard library only.
 """
 
 import os
@@ -69,7 +71,11 @@ class Conn:
         self.u = socket.create_connection(("127.0.0.1", upstream_port))
         self.seen = b""  # the tail of what the faulty direction carried
         self.count = 0  # bytes forwarded in the faulty direction
+        self.moved = {"s2c": 0, "c2s": 0}  # bytes forwarded each way
         self.limit = fault.at  # None until known (regex)
+
+    def moved_text(self):
+        return " after s2c %d c2s %d" % (self.moved["s2c"], self.moved["c2s"])
 
     def note(self, what):
         self.log("conn %d %s" % (self.n, what))
@@ -97,15 +103,19 @@ class Conn:
                 for s in select.select([c, u], [], [])[0]:
                     data = s.recv(CHUNK)
                     if not data:
-                        self.note("closed by the %s" % ("client" if s is c else "server"))
+                        self.note("closed by the %s%s" % ("client" if s is c else "server",
+                                                          self.moved_text()))
                         return
+                    way = "c2s" if s is c else "s2c"
                     if s is not faulty:
                         peer[s].sendall(data)
+                        self.moved[way] += len(data)
                         continue
                     k = self.room(data)
                     if k:
                         peer[s].sendall(data[:k])
                         self.count += k
+                        self.moved[way] += k
                     if self.limit is None or self.count < self.limit:
                         continue
                     self.note("%s %s at %d" % (f.kind, f.dir, self.limit))
@@ -113,7 +123,7 @@ class Conn:
                         self.stall()
                     return
         except OSError as e:
-            self.note("error %s" % e)
+            self.note("error %s%s" % (e, self.moved_text()))
         finally:
             for s in (c, u):
                 try:
