@@ -40,6 +40,7 @@ int mail_tcp_connect_timeout(const char *server, uint16_t port, time_t timeout);
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -702,10 +703,45 @@ out:
 
 /* -- connecting and logging in ---------------------------------------------- */
 
+/* libetpan 1.9.4 reports a failed TLS handshake with gnutls_perror(): a
+ * line "GnuTLS error: ..." on stderr, beside our own one-line error (SPEC
+ * §2: one line per error, naming the account). Its calls that do a
+ * handshake therefore run with stderr on /dev/null, except in a protocol
+ * trace, which would lose its lines. Returns the saved stderr, or -1. */
+static int imapc_mute_stderr(void)
+{
+	int saved, null;
+
+	if (log_level >= LOG_LVL_TRACE)
+		return -1;
+	fflush(stderr);
+	if ((saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) == -1)
+		return -1;
+	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
+		close(saved);
+		return -1;
+	}
+	if (dup2(null, STDERR_FILENO) == -1) {
+		close(saved);
+		saved = -1;
+	}
+	close(null);
+	return saved;
+}
+
+static void imapc_unmute_stderr(int saved)
+{
+	if (saved == -1)
+		return;
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
 /* STARTTLS on the plain connection (RFC 9051 §6.2.1), then new capabilities. */
 static int imapc_starttls(struct imapc *ic, const char *what, struct err *err)
 {
-	int r;
+	int r, mute;
 
 	/* A PREAUTH greeting leaves no chance to start TLS before data
 	 * flows: refuse rather than go on in plain text. */
@@ -716,7 +752,9 @@ static int imapc_starttls(struct imapc *ic, const char *what, struct err *err)
 	}
 	imapc_begin(ic);
 	ic->stats.other++;
+	mute = imapc_mute_stderr();
 	r = mailimap_socket_starttls_with_callback(ic->imap, imapc_tls_setup, ic);
+	imapc_unmute_stderr(mute);
 	if (r == MAILIMAP_ERROR_STARTTLS || r == MAILIMAP_ERROR_PROTOCOL) {
 		ic->dead = 1;
 		return err_set(err, ERR_FINAL, "%s: the server refused STARTTLS", what);
@@ -814,7 +852,14 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 
 	snprintf(what, sizeof what, "cannot connect to %s:%d", ic->host, ic->port);
 	imapc_begin(ic);
-	r = imapc_stream_open(ic, acct->security == CFG_SEC_TLS);
+	if (acct->security == CFG_SEC_TLS) {
+		int mute = imapc_mute_stderr();
+
+		r = imapc_stream_open(ic, 1);
+		imapc_unmute_stderr(mute);
+	} else {
+		r = imapc_stream_open(ic, 0);
+	}
 	if (imapc_connected(ic, r, what, err) == -1)
 		return -1;
 	ic->stage = IMAPC_STAGE_TLS;

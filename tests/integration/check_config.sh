@@ -43,7 +43,9 @@ while True:
         f.write("%d\n" % len(held))
 PY
 echo 0 >"$T/silent.count"
-servers_py "$T/silent.py" "$T/silent.port" "$T/silent.count" </dev/null >/dev/null 2>&1 &
+# python3 itself, not the servers_py function: $! must be its pid (a
+# function in the background is a subshell, and killing that left python).
+"$SV_PYTHON" "$T/silent.py" "$T/silent.port" "$T/silent.count" </dev/null >/dev/null 2>&1 &
 SILENT_PID=$!
 silent_stop() { kill "$SILENT_PID" 2>/dev/null; }
 T_CLEANUP_HOOKS="${T_CLEANUP_HOOKS:-} silent_stop"

@@ -73,6 +73,13 @@ config "$T/tls4.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_TLS_PORT" tls 
 crm -c "$T/tls4.conf" sync
 expect_rc 0 "tls_verify = no connects"
 expect_err "tls_verify" "tls_verify = no warns"
+# A failed handshake: libetpan also prints GnuTLS's own "GnuTLS error: ..."
+# line to stderr unless crmsync silences it; the error is one line.
+config "$T/tls6.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_PORT" tls "ca_file = $DOVECOT_CA")"
+crm -c "$T/tls6.conf" sync
+expect_rc 1 "TLS to the plain port"
+expect_err "crmsync: tls: cannot connect to 127.0.0.1:$DOVECOT_PORT: TLS handshake failed" "TLS to the plain port: the error"
+check "TLS to the plain port: one line on stderr, no library message ($(head -n 1 "$T/err"))" [ "$(wc -l <"$T/err")" -eq 1 ]
 config "$T/tls5.conf" "$T/tls.db" "$(account tls "$rep" "$DOVECOT_PORT" starttls "ca_file = $DOVECOT_CA")"
 crm -c "$T/tls5.conf" sync
 expect_rc 0 "STARTTLS with ca_file"
