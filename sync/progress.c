@@ -18,14 +18,15 @@ void sync_progress_format(char *buf, size_t size, const char *account, const cha
 			  unsigned long done, unsigned long total, const char *unit, double secs,
 			  unsigned long done0)
 {
-	/* A rate over less than a second says little. */
+	/* A rate over less than a second says little. A slow server's rate
+	 * (under 10 a second) gets a decimal, so it shows too. */
 	double rate = secs >= 1 && done > done0 ? (double)(done - done0) / secs : 0;
 	int n = snprintf(buf, size, "%s %s: %lu/%lu%s%s", account, folder, done, total,
 			 unit != NULL && *unit != '\0' ? " " : "", unit != NULL ? unit : "");
 
-	if (n < 0 || (size_t)n >= size || rate < 1)
+	if (n < 0 || (size_t)n >= size || rate < 0.05)
 		return;
-	n += snprintf(buf + n, size - (size_t)n, ", %.0f/s", rate);
+	n += snprintf(buf + n, size - (size_t)n, rate < 9.95 ? ", %.1f/s" : ", %.0f/s", rate);
 	if (total > done && (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, ", ETA %lus", /* rounded up */
 			 (unsigned long)((double)(total - done) / rate + 0.999));

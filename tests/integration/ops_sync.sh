@@ -347,7 +347,7 @@ if command -v script >/dev/null 2>&1; then
 	check "on a terminal: it names the account and folder, done/total ($(head -n 1 "$T/tty1.draws"))" \
 		grep -qE "^bulk INBOX: [0-9]+/$nbulk messages" "$T/tty1.draws"
 	check "on a terminal: a rate and an ETA once a second has passed ($(tail -n 1 "$T/tty1.draws"))" \
-		grep -qE "^bulk INBOX: [0-9]+/$nbulk messages, [0-9]+/s, ETA [0-9]+s\$" "$T/tty1.draws"
+		grep -qE "^bulk INBOX: [0-9]+/$nbulk messages, [0-9]+(\.[0-9])?/s, ETA [0-9]+s\$" "$T/tty1.draws"
 	check "on a terminal: done only grows" sh -c "sed 's/.*: \([0-9]*\)\/.*/\1/' '$T/tty1.draws' | sort -n -c"
 	check "on a terminal: each draw overwrites the line (\\r ESC[K)" grep -q "${CR}${ESC}\[Kbulk INBOX: " "$T/tty1.tty"
 	check "on a terminal: the line is erased before the summary" sh -c \
