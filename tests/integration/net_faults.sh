@@ -221,7 +221,7 @@ LOST="connection to 127.0.0.1 lost"
 SILENT="no answer from 127.0.0.1 within $TMO s"
 
 # IMAP, plain: the greeting and login
-fault mail m-greeting-cut "$DOVECOT_PORT" none 'cut:s2c:10' "$LOST"
+fault mail m-greeting-cut "$DOVECOT_PORT" none 'cut:s2c:10' "closed it before its greeting"
 full && fault mail m-greeting-stall "$DOVECOT_PORT" none 'stall:s2c:10' "sent no greeting within $TMO s"
 full && fault mail m-after-greeting-cut "$DOVECOT_PORT" none 'cut:s2c:/^\* OK [^\r]*\r\n/' "$LOST"
 full && fault mail m-login-cut "$DOVECOT_PORT" none 'cut:c2s:/AUTHENTICATE /' "$LOST"
