@@ -225,6 +225,18 @@ static int imapc_peer_gone(const struct imapc *ic)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+/* 1 (and ERR_DATA in err) when the stream guard cut the answer: the
+ * server's data, not the network, is at fault, and retrying would meet it
+ * again. */
+static int imapc_guard_tripped(struct imapc *ic, const char *what, struct err *err)
+{
+	if (ic->guard.why[0] == '\0')
+		return 0;
+	ic->dead = 1;
+	err_set(err, ERR_DATA, "%s: %s", what, ic->guard.why);
+	return 1;
+}
+
 /* Maps libetpan's result r of `what` to err, once (STYLE 2.4). A NO answer
  * becomes `no_kind` unless its response code asks to back off. Always -1. */
 static int imapc_fail(struct imapc *ic, int r, enum err_kind no_kind, const char *what,
@@ -232,12 +244,8 @@ static int imapc_fail(struct imapc *ic, int r, enum err_kind no_kind, const char
 {
 	char said[340];
 
-	if (ic->guard.why[0] != '\0') {
-		/* The stream guard cut the answer: the server's data, not the
-		 * network, is at fault, and retrying would meet it again. */
-		ic->dead = 1;
-		return err_set(err, ERR_DATA, "%s: %s", what, ic->guard.why);
-	}
+	if (imapc_guard_tripped(ic, what, err))
+		return -1;
 	switch (r) {
 	case MAILIMAP_ERROR_MEMORY:
 		oom();
@@ -779,10 +787,8 @@ static int imapc_connected(struct imapc *ic, int r, const char *what, struct err
 {
 	char said[256];
 
-	if (ic->guard.why[0] != '\0') {
-		ic->dead = 1;
-		return err_set(err, ERR_DATA, "%s: %s", what, ic->guard.why);
-	}
+	if (imapc_guard_tripped(ic, what, err))
+		return -1;
 	switch (r) {
 	case MAILIMAP_NO_ERROR_AUTHENTICATED:
 		ic->preauth = 1;
@@ -833,10 +839,14 @@ static int imapc_stream_open(struct imapc *ic, int tls)
 
 	if ((fd = mail_tcp_connect_timeout(ic->host, (uint16_t)ic->port, t)) == -1)
 		return MAILIMAP_ERROR_CONNECTION_REFUSED;
-	if (tls)
+	if (tls) {
+		int mute = imapc_mute_stderr();
+
 		stream = mailstream_ssl_open_with_callback_timeout(fd, t, imapc_tls_setup, ic);
-	else
+		imapc_unmute_stderr(mute);
+	} else {
 		stream = mailstream_socket_open_timeout(fd, t);
+	}
 	if (stream == NULL) {
 		close(fd);
 		return tls ? MAILIMAP_ERROR_SSL : MAILIMAP_ERROR_MEMORY;
@@ -852,14 +862,7 @@ static int imapc_connect(struct imapc *ic, const struct cfg_account *acct, struc
 
 	snprintf(what, sizeof what, "cannot connect to %s:%d", ic->host, ic->port);
 	imapc_begin(ic);
-	if (acct->security == CFG_SEC_TLS) {
-		int mute = imapc_mute_stderr();
-
-		r = imapc_stream_open(ic, 1);
-		imapc_unmute_stderr(mute);
-	} else {
-		r = imapc_stream_open(ic, 0);
-	}
+	r = imapc_stream_open(ic, acct->security == CFG_SEC_TLS);
 	if (imapc_connected(ic, r, what, err) == -1)
 		return -1;
 	ic->stage = IMAPC_STAGE_TLS;
