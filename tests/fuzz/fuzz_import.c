@@ -14,6 +14,7 @@
 #include "parsers/csv.h"
 #include "store/store.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/unit/cli_stubs.h"
 
 #include <stdio.h>
 
@@ -87,37 +88,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(kind);
 	return 0;
-}
-
-/* cmd_import.o also holds the command itself (files, mail exports), which
- * calls these helpers of cli/main.c; main.c is not in the library, and
- * nothing here reaches them. */
-const struct config *cli_config(struct cli *c)
-{
-	(void)c;
-	abort();
-}
-
-struct store *cli_store(struct cli *c, int flags, int *exit_out)
-{
-	(void)c, (void)flags, (void)exit_out;
-	abort();
-}
-
-int cli_fail(const struct err *err)
-{
-	(void)err;
-	abort();
-}
-
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-	(void)cmd, (void)fmt;
-	abort();
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	abort();
 }

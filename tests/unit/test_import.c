@@ -11,6 +11,7 @@
 #include "parsers/csv.h"
 #include "store/store.h"
 #include "t.h"
+#include "tests/unit/cli_stubs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,39 +72,6 @@ static void test_max_rows(void)
 	T_INTEQ(users(st), 5);
 	T_OK(CLI_IMPORT_MAX_ROWS == 1000000);
 	store_close(&st);
-}
-
-/* cmd_import.o also holds the command itself, which calls these helpers
- * of cli/main.c; main.c is not in the library, and nothing here reaches
- * them (as in tests/fuzz/fuzz_import.c). */
-const struct config *cli_config(struct cli *c)
-{
-	(void)c;
-	abort();
-}
-
-struct store *cli_store(struct cli *c, int flags, int *exit_out)
-{
-	(void)c, (void)flags, (void)exit_out;
-	abort();
-}
-
-int cli_fail(const struct err *err)
-{
-	(void)err;
-	abort();
-}
-
-int cli_usage(const char *cmd, const char *fmt, ...)
-{
-	(void)cmd, (void)fmt;
-	abort();
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	abort();
 }
 
 int main(void)
