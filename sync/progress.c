@@ -58,25 +58,33 @@ void sync_progress_start(struct sync_progress *p, const struct sync_ctx *ctx, co
 	p->unit = unit;
 	snprintf(p->folder, sizeof p->folder, "%s", folder);
 	p->total = total;
+	p->shown = -1;
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 }
 
+/* Draws at the first step, then once a second has passed since the last
+ * draw (not at each change of the wall clock's second, which could come
+ * before the first second of the rate): every draw after the first shows
+ * the rate. */
 void sync_progress_step(struct sync_progress *p, unsigned long done)
 {
-	time_t now;
+	double now;
 
 	p->done = done;
-	if (p->ctx == NULL || !p->ctx->progress || (now = time(NULL)) == p->shown_at)
+	if (p->ctx == NULL || !p->ctx->progress)
 		return;
-	p->shown_at = now;
+	now = sync_progress_since(&p->t0);
+	if (p->shown >= 0 && now - p->shown < 1)
+		return;
+	p->shown = now;
 	draw(p);
 }
 
 void sync_progress_end(struct sync_progress *p)
 {
-	if (p->ctx != NULL && p->ctx->progress && !p->ctx->progress_records && p->shown_at != 0) {
+	if (p->ctx != NULL && p->ctx->progress && !p->ctx->progress_records && p->shown >= 0) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
 	}
-	p->shown_at = 0;
+	p->shown = -1;
 }

@@ -17,12 +17,12 @@ struct sync_progress {
 	char folder[128];
 	unsigned long done, total, done0;
 	struct timespec t0;
-	time_t shown_at; /* 0: nothing drawn yet for this folder */
+	double shown; /* seconds after t0 of the last draw; -1: none yet */
 };
 
 /* Formats one line (no newline) into buf; secs and done0 give the rate:
- * (done - done0) / secs, shown with the ETA once a second has passed and
- * from 1 a second up. */
+ * (done - done0) / secs, shown with the ETA once a second has passed (with
+ * a decimal under 10 a second). */
 void sync_progress_format(char *buf, size_t size, const char *account, const char *folder,
 			  unsigned long done, unsigned long total, const char *unit, double secs,
 			  unsigned long done0);

@@ -333,13 +333,13 @@ for n in ref par ps1; do
 	check "off a terminal ($n): no terminal control codes on stderr" sh -c "! grep -q '$ESC' '$T/$n.err'"
 done
 if command -v script >/dev/null 2>&1; then
-	# One account (2 UIDs a FETCH: it takes seconds): one line, redrawn in
+	# One account (1 UID a FETCH: it takes seconds): one line, redrawn in
 	# place ("\r", erase to the end of the line) about once a second, with
 	# the rate and ETA once a second has passed, and erased before the
 	# summary line.
 	newdb "$T/tty1.db" "$WB"
 	config "$T/tty1.conf" "$T/tty1.db" "workers = 1" "$BULK"
-	CRMSYNC_TEST_CHUNK=2 on_tty tty1 -c "$T/tty1.conf" sync
+	CRMSYNC_TEST_CHUNK=1 on_tty tty1 -c "$T/tty1.conf" sync
 	check "on a terminal, one account: exit 0 (got $ttyrc)" [ $ttyrc -eq 0 ]
 	check "on a terminal: the sync logged what the clean run did" [ "$(canon "$T/tty1.db")" = "$clean" ]
 	ndraw=$(wc -l <"$T/tty1.draws")
